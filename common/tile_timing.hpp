@@ -1,0 +1,43 @@
+// Compute timing of one tile on a chunk's PE array, shared by the chunk models and the
+// mapper's analytical cost model. No SystemC.
+//
+// A conv-like tile is a GEMM in SCALE-Sim's terms (Samajdar et al., "SCALE-Sim", 2018/2020):
+// ofmap pixels (oh*ow), filters (k) and window (kh*kw*c), repeated `groups` times (a
+// depthwise tile is c groups of one filter with a kh*kw window). The dataflow decides which
+// dimensions map to the array rows (Sr), columns (Sc) and the streamed time dimension (T):
+//   os: Sr = ofmap px, Sc = filters, T = window
+//   ws: Sr = window,   Sc = filters, T = ofmap px
+//   is: Sr = window,   Sc = ofmap px, T = filters
+// and a fold of an R x C array takes fill + stream + drain cycles.
+#pragma once
+
+#include <cstdint>
+
+#include "common/hw_config.hpp"
+
+namespace savp {
+
+struct ConvDims {
+  uint64_t ofmap_px = 1;
+  uint64_t filters = 1;
+  uint64_t window = 1;
+  uint64_t groups = 1;
+};
+
+struct SystolicCost {
+  uint64_t cycles = 0;          // compute cycles, fill and drain of every fold counted
+  uint64_t folds = 0;           // array passes (all groups)
+  uint64_t pe_ops = 0;          // useful accumulate steps: groups * px * filters * window
+  uint64_t ifmap_reads = 0;     // operand elements read from the input buffer
+  uint64_t filter_reads = 0;    // operand elements read from the weight buffer
+  uint64_t ofmap_writes = 0;    // output elements written (per fold, partials included)
+  double utilization = 0.0;     // pe_ops / (cycles * rows * cols)
+};
+
+SystolicCost systolic_cost(uint32_t rows, uint32_t cols, Dataflow df, const ConvDims& d);
+
+// Pooling / residual add on a chunk's vector unit: `lanes` elements per cycle, each output
+// element needing `reads_per_elem` buffer reads (window size, or 2 for an add).
+uint64_t vector_cycles(uint32_t lanes, uint64_t out_elems, uint64_t reads_per_elem);
+
+}  // namespace savp
