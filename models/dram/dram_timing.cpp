@@ -1,0 +1,449 @@
+#include "models/dram/dram_timing.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <string>
+
+#include "common/errors.hpp"
+
+namespace savp::dram {
+
+namespace {
+
+// "Never happened": far in the past, yet adding any timing parameter cannot overflow.
+constexpr int64_t kNever = INT64_MIN / 4;
+
+// Default RD-to-WR command spacing when timing.trtw is 0: RL + BL/2 - WL + 2 tCK, the 2 tCK
+// being the bus turnaround of JESD79-4 (DDR4) section 4.25 "Read to Write".
+constexpr uint32_t kJedecReadToWriteTurnaroundCycles = 2;
+
+const char* const kFieldNames[] = {"ro", "ra", "bg", "ba", "co", "ch"};
+
+bool is_pow2(uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
+uint32_t log2u(uint64_t v) {
+  uint32_t b = 0;
+  while ((uint64_t{1} << b) < v) ++b;
+  return b;
+}
+
+std::string hex(uint64_t v) {
+  std::ostringstream s;
+  s << "0x" << std::hex << v;
+  return s.str();
+}
+
+}  // namespace
+
+const char* to_string(RowOutcome o) {
+  switch (o) {
+    case RowOutcome::Hit:
+      return "hit";
+    case RowOutcome::Miss:
+      return "miss";
+    case RowOutcome::Conflict:
+      return "conflict";
+  }
+  return "?";
+}
+
+const char* to_string(CommandKind k) {
+  switch (k) {
+    case CommandKind::Act:
+      return "ACT";
+    case CommandKind::Pre:
+      return "PRE";
+    case CommandKind::Rd:
+      return "RD";
+    case CommandKind::Wr:
+      return "WR";
+    case CommandKind::Ref:
+      return "REF";
+  }
+  return "?";
+}
+
+DramTimingModel::DramTimingModel(const DramConfig& cfg) : cfg_(cfg) {
+  validate_and_build_mapping();
+  const DramTiming& t = cfg_.timing;
+  tck_ps_ = std::llround(t.tck_ns * 1000.0);
+  auto c = [this](uint64_t cycles) { return static_cast<int64_t>(cycles) * tck_ps_; };
+  uint32_t burst_cycles = t.burst_length / cfg_.org.data_rate;
+  const uint32_t rd_to_bus_free = t.cl + burst_cycles + kJedecReadToWriteTurnaroundCycles;
+  const uint32_t rtw = t.trtw != 0 ? t.trtw : (rd_to_bus_free > t.cwl ? rd_to_bus_free - t.cwl : 0);
+  ps_ = Ps{c(t.cl),        c(t.cwl),    c(t.trcd),   c(t.trp),    c(t.tras),  c(t.tras + t.trp),
+           c(t.tccd_s),    c(t.tccd_l), c(t.trrd_s), c(t.trrd_l), c(t.tfaw),  c(t.twr),
+           c(t.twtr_s),    c(t.twtr_l), c(t.trtp),   c(rtw),      c(t.trefi), c(t.trfc),
+           c(burst_cycles)};
+  const DramOrganization& o = cfg_.org;
+  banks_.resize(static_cast<size_t>(o.channels) * o.ranks * o.bank_groups * o.banks_per_group);
+  ranks_.resize(static_cast<size_t>(o.channels) * o.ranks);
+  channels_.resize(o.channels);
+  reset_stats(0);
+}
+
+void DramTimingModel::validate_and_build_mapping() {
+  SourceLocation loc{
+      cfg_.preset.empty() ? std::string("dram config") : "dram preset '" + cfg_.preset + "'", 0, 0};
+  const DramOrganization& o = cfg_.org;
+  const DramTiming& t = cfg_.timing;
+  auto pow2 = [&](const char* field, uint64_t v) {
+    if (!is_pow2(v))
+      throw ConfigError(loc, field, "is " + std::to_string(v) + ", must be a power of two",
+                        "1, 2, 4, 8, ...");
+  };
+  pow2("organization.channels", o.channels);
+  pow2("organization.ranks", o.ranks);
+  pow2("organization.bank_groups", o.bank_groups);
+  pow2("organization.banks_per_group", o.banks_per_group);
+  pow2("organization.rows", o.rows);
+  pow2("organization.columns", o.columns);
+  pow2("organization.data_rate", o.data_rate);
+  pow2("timing.burst_length", t.burst_length);
+  if (o.bus_width_bits % 8 != 0 || !is_pow2(o.bus_width_bits / 8))
+    throw ConfigError(loc, "organization.bus_width_bits",
+                      "is " + std::to_string(o.bus_width_bits) + ", must be 8 times a power of two",
+                      "8, 16, 32, 64, 128, ...");
+  if (t.burst_length < o.data_rate)
+    throw ConfigError(loc, "timing.burst_length",
+                      "is smaller than organization.data_rate (a burst must fill whole cycles)",
+                      ">= data_rate");
+  if (o.columns < t.burst_length)
+    throw ConfigError(loc, "organization.columns", "is smaller than timing.burst_length",
+                      ">= burst_length");
+  if (!(t.tck_ns > 0.0) || !std::isfinite(t.tck_ns))
+    throw ConfigError(loc, "timing.tck_ns", "must be a positive number of ns", "> 0");
+  if (t.trefi != 0 && t.trfc >= t.trefi)
+    throw ConfigError(loc, "timing.trfc", "must be shorter than timing.trefi",
+                      "< trefi (trefi 0 disables refresh)");
+
+  // Mapping: every field exactly once, most significant first.
+  const std::string allowed = "each of ro, ra, bg, ba, co, ch exactly once";
+  std::array<int, kNumFields> pos;
+  pos.fill(-1);
+  const auto& m = cfg_.address_mapping;
+  for (size_t i = 0; i < m.size(); ++i) {
+    int f = -1;
+    for (int k = 0; k < kNumFields; ++k)
+      if (m[i] == kFieldNames[k]) f = k;
+    if (f < 0) throw ConfigError(loc, "address_mapping", "unknown field '" + m[i] + "'", allowed);
+    if (pos[f] >= 0)
+      throw ConfigError(loc, "address_mapping", "field '" + m[i] + "' appears twice", allowed);
+    pos[f] = static_cast<int>(i);
+  }
+  for (int k = 0; k < kNumFields; ++k)
+    if (pos[k] < 0)
+      throw ConfigError(loc, "address_mapping",
+                        std::string("field '") + kFieldNames[k] + "' is missing", allowed);
+
+  bus_bytes_ = o.bus_width_bits / 8;
+  bursts_per_row_ = o.columns / t.burst_length;
+  offset_bits_ = log2u(static_cast<uint64_t>(bus_bytes_) * t.burst_length);
+  const uint64_t counts[kNumFields] = {o.rows,          o.ranks,   o.bank_groups, o.banks_per_group,
+                                       bursts_per_row_, o.channels};
+  uint32_t shift = 0;
+  for (size_t i = m.size(); i-- > 0;) {
+    int f = 0;
+    while (m[i] != kFieldNames[f]) ++f;
+    fields_[f].shift = shift;
+    fields_[f].bits = log2u(counts[f]);
+    shift += fields_[f].bits;
+  }
+  if (offset_bits_ + shift > 63)
+    throw ConfigError(loc, "organization", "capacity exceeds 2^63 bytes", "smaller counts");
+  capacity_ = uint64_t{1} << (offset_bits_ + shift);
+}
+
+DecodedAddress DramTimingModel::decode(uint64_t addr) const {
+  if (addr >= capacity_)
+    throw SimulationError("DRAM address " + hex(addr) + " is beyond the capacity " +
+                          hex(capacity_) + " (" + std::to_string(capacity_) + " bytes)");
+  const uint64_t a = addr >> offset_bits_;
+  auto get = [&](Field f) {
+    return static_cast<uint32_t>((a >> fields_[f].shift) & ((uint64_t{1} << fields_[f].bits) - 1));
+  };
+  DecodedAddress d;
+  d.channel = get(kCh);
+  d.rank = get(kRa);
+  d.bank_group = get(kBg);
+  d.bank = get(kBa);
+  d.row = get(kRo);
+  d.column = get(kCo) * cfg_.timing.burst_length +
+             static_cast<uint32_t>((addr & ((uint64_t{1} << offset_bits_) - 1)) / bus_bytes_);
+  return d;
+}
+
+uint64_t DramTimingModel::encode(const DecodedAddress& d) const {
+  const DramOrganization& o = cfg_.org;
+  if (d.channel >= o.channels || d.rank >= o.ranks || d.bank_group >= o.bank_groups ||
+      d.bank >= o.banks_per_group || d.row >= o.rows || d.column >= o.columns)
+    throw SimulationError("DRAM address field out of range (channel " + std::to_string(d.channel) +
+                          ", rank " + std::to_string(d.rank) + ", bank group " +
+                          std::to_string(d.bank_group) + ", bank " + std::to_string(d.bank) +
+                          ", row " + std::to_string(d.row) + ", column " +
+                          std::to_string(d.column) + ")");
+  const uint32_t bl = cfg_.timing.burst_length;
+  const uint64_t vals[kNumFields] = {d.row, d.rank, d.bank_group, d.bank, d.column / bl, d.channel};
+  uint64_t a = 0;
+  for (int f = 0; f < kNumFields; ++f) a |= vals[f] << fields_[f].shift;
+  return (a << offset_bits_) | static_cast<uint64_t>(d.column % bl) * bus_bytes_;
+}
+
+uint32_t DramTimingModel::flat_bank(const DecodedAddress& d) const {
+  const DramOrganization& o = cfg_.org;
+  return ((d.channel * o.ranks + d.rank) * o.bank_groups + d.bank_group) * o.banks_per_group +
+         d.bank;
+}
+
+double DramTimingModel::peak_bandwidth_bytes_per_ps() const {
+  const DramOrganization& o = cfg_.org;
+  return static_cast<double>(o.channels) * bus_bytes_ * o.data_rate / static_cast<double>(tck_ps_);
+}
+
+void DramTimingModel::reset_stats(uint64_t origin_ps) {
+  const int64_t origin = static_cast<int64_t>(origin_ps);
+  for (Bank& b : banks_) {
+    b.open = false;
+    b.row = 0;
+    b.act_ready = b.col_ready = b.pre_ready = origin;
+  }
+  const uint32_t bgs = cfg_.org.bank_groups;
+  for (Rank& r : ranks_) {
+    r.last_act = r.last_col = r.wr_end = kNever;
+    r.faw.fill(kNever);
+    r.faw_pos = 0;
+    r.bg_act.assign(bgs, kNever);
+    r.bg_col.assign(bgs, kNever);
+    r.bg_wr_end.assign(bgs, kNever);
+    r.next_ref = origin + ps_.refi;
+  }
+  for (Channel& c : channels_) {
+    c.bus_free = origin;
+    c.last_col = c.last_rd = kNever;
+    c.queue.assign(cfg_.scheduler_queue_depth, origin);
+    c.issued = 0;
+  }
+  stats_ = DramStats{};
+  stats_.banks.assign(banks_.size(), BankStats{});
+  any_request_ = false;
+  last_outcome_ = RowOutcome::Miss;
+}
+
+void DramTimingModel::emit(CommandKind k, int64_t t, const DecodedAddress& d) const {
+  if (hook_) hook_(Command{k, static_cast<uint64_t>(t), d});
+}
+
+DramTimingModel::Plan DramTimingModel::plan(int64_t ready, const DecodedAddress& d, uint32_t flat,
+                                            bool is_write) const {
+  const Bank& b = banks_[flat];
+  const Rank& r = ranks_[rank_index(d)];
+  const Channel& c = channels_[d.channel];
+  const uint32_t g = d.bank_group;
+  Plan p;
+  p.outcome =
+      !b.open ? RowOutcome::Miss : (b.row == d.row ? RowOutcome::Hit : RowOutcome::Conflict);
+  int64_t col_min;
+  if (p.outcome == RowOutcome::Hit) {
+    col_min = std::max(ready, b.col_ready);
+  } else {
+    int64_t act_min = ready;
+    if (p.outcome == RowOutcome::Conflict) {
+      p.pre = std::max(ready, b.pre_ready);
+      act_min = p.pre + ps_.rp;
+    }
+    p.act = std::max({act_min, b.act_ready, r.last_act + ps_.rrd_s, r.bg_act[g] + ps_.rrd_l,
+                      r.faw[r.faw_pos] + ps_.faw});
+    col_min = p.act + ps_.rcd;
+  }
+  int64_t col = std::max({col_min, r.last_col + ps_.ccd_s, r.bg_col[g] + ps_.ccd_l, c.last_col});
+  if (is_write)
+    col = std::max({col, c.last_rd + ps_.rtw, c.bus_free - ps_.cwl});
+  else
+    col = std::max({col, r.wr_end + ps_.wtr_s, r.bg_wr_end[g] + ps_.wtr_l, c.bus_free - ps_.cl});
+  p.col = col;
+  p.first = p.outcome == RowOutcome::Conflict ? p.pre
+            : p.outcome == RowOutcome::Miss   ? p.act
+                                              : p.col;
+  return p;
+}
+
+void DramTimingModel::refresh_until(uint32_t ri, int64_t upto) {
+  Rank& r = ranks_[ri];
+  if (ps_.refi == 0) return;
+  const uint32_t per_rank = cfg_.org.bank_groups * cfg_.org.banks_per_group;
+  Bank* const first = &banks_[static_cast<size_t>(ri) * per_rank];
+  DecodedAddress where;
+  where.channel = ri / cfg_.org.ranks;
+  where.rank = ri % cfg_.org.ranks;
+  while (r.next_ref <= upto) {
+    const int64_t due = r.next_ref;
+    int64_t start = due;
+    // All banks must be precharged (tRP done) before an all-bank REF.
+    for (uint32_t i = 0; i < per_rank; ++i) {
+      Bank& b = first[i];
+      if (b.open) {
+        const int64_t pre = std::max(due, b.pre_ready);
+        DecodedAddress bw = where;
+        bw.bank_group = i / cfg_.org.banks_per_group;
+        bw.bank = i % cfg_.org.banks_per_group;
+        bw.row = b.row;
+        emit(CommandKind::Pre, pre, bw);
+        ++stats_.precharges;
+        b.open = false;
+        start = std::max(start, pre + ps_.rp);
+      } else {
+        start = std::max(start, b.act_ready);
+      }
+    }
+    emit(CommandKind::Ref, start, where);
+    ++stats_.refreshes;
+    int64_t end = start + ps_.rfc;
+    r.next_ref = due + ps_.refi;
+    // Idle stretch: the refreshes still due each start exactly on time (banks closed and idle),
+    // so account them without walking the interval one by one unless a hook wants each.
+    if (r.next_ref <= upto && end <= r.next_ref) {
+      const int64_t n = (upto - r.next_ref) / ps_.refi + 1;
+      const int64_t last = r.next_ref + (n - 1) * ps_.refi;
+      if (hook_)
+        for (int64_t k = 0; k < n; ++k) emit(CommandKind::Ref, r.next_ref + k * ps_.refi, where);
+      stats_.refreshes += static_cast<uint64_t>(n);
+      end = last + ps_.rfc;
+      r.next_ref = last + ps_.refi;
+    }
+    for (uint32_t i = 0; i < per_rank; ++i) first[i].act_ready = std::max(first[i].act_ready, end);
+  }
+}
+
+int64_t DramTimingModel::burst(int64_t ready, const DecodedAddress& d, bool is_write,
+                               bool auto_precharge) {
+  const uint32_t flat = flat_bank(d);
+  const uint32_t ri = rank_index(d);
+  Bank& b = banks_[flat];
+  Rank& r = ranks_[ri];
+  Channel& c = channels_[d.channel];
+  const uint32_t g = d.bank_group;
+  const uint32_t depth = cfg_.scheduler_queue_depth;
+  // The burst enters the controller once the one `depth` places ahead issued its column command.
+  if (depth != 0) ready = std::max(ready, c.queue[c.issued % depth]);
+
+  Plan p = plan(ready, d, flat, is_write);
+  // A refresh that falls due before this burst's first command goes first (it may close the
+  // row this burst wanted). Each round moves next_ref on, so this ends.
+  while (ps_.refi != 0 && p.first >= r.next_ref) {
+    refresh_until(ri, p.first);
+    p = plan(ready, d, flat, is_write);
+  }
+
+  BankStats& bs = stats_.banks[flat];
+  switch (p.outcome) {
+    case RowOutcome::Hit:
+      ++stats_.row_hits;
+      ++bs.hits;
+      break;
+    case RowOutcome::Miss:
+      ++stats_.row_misses;
+      ++bs.misses;
+      break;
+    case RowOutcome::Conflict:
+      ++stats_.row_conflicts;
+      ++bs.conflicts;
+      break;
+  }
+  last_outcome_ = p.outcome;
+
+  if (p.outcome == RowOutcome::Conflict) {
+    DecodedAddress old = d;
+    old.row = b.row;
+    old.column = 0;
+    emit(CommandKind::Pre, p.pre, old);
+    ++stats_.precharges;
+    b.open = false;
+    b.act_ready = std::max(b.act_ready, p.pre + ps_.rp);
+  }
+  if (p.outcome != RowOutcome::Hit) {
+    emit(CommandKind::Act, p.act, d);
+    ++stats_.activates;
+    b.open = true;
+    b.row = d.row;
+    b.col_ready = p.act + ps_.rcd;
+    b.pre_ready = std::max(b.pre_ready, p.act + ps_.ras);
+    b.act_ready = std::max(b.act_ready, p.act + ps_.rc);
+    r.last_act = p.act;
+    r.bg_act[g] = p.act;
+    r.faw[r.faw_pos] = p.act;
+    r.faw_pos = (r.faw_pos + 1) % static_cast<uint32_t>(r.faw.size());
+  }
+
+  emit(is_write ? CommandKind::Wr : CommandKind::Rd, p.col, d);
+  r.last_col = p.col;
+  r.bg_col[g] = p.col;
+  c.last_col = p.col;
+  const int64_t data_start = p.col + (is_write ? ps_.cwl : ps_.cl);
+  const int64_t data_end = data_start + ps_.burst;
+  c.bus_free = data_end;
+  stats_.data_bus_busy_ps += static_cast<uint64_t>(ps_.burst);
+  if (is_write) {
+    ++stats_.writes;
+    b.pre_ready = std::max(b.pre_ready, data_end + ps_.wr);
+    r.wr_end = std::max(r.wr_end, data_end);
+    r.bg_wr_end[g] = std::max(r.bg_wr_end[g], data_end);
+  } else {
+    ++stats_.reads;
+    b.pre_ready = std::max(b.pre_ready, p.col + ps_.rtp);
+    c.last_rd = p.col;
+  }
+  if (depth != 0) c.queue[c.issued % depth] = p.col;
+  ++c.issued;
+
+  if (auto_precharge) {  // RDA / WRA: precharge as soon as tRAS, tRTP / tWR allow
+    emit(CommandKind::Pre, b.pre_ready, d);
+    ++stats_.precharges;
+    b.open = false;
+    b.act_ready = std::max(b.act_ready, b.pre_ready + ps_.rp);
+  }
+  return data_end;
+}
+
+uint64_t DramTimingModel::access(uint64_t arrival_ps, uint64_t addr, uint32_t bytes,
+                                 bool is_write) {
+  if (bytes == 0) return arrival_ps;
+  if (addr >= capacity_ || bytes > capacity_ - addr)
+    throw SimulationError("DRAM access [" + hex(addr) + ", " + hex(addr + bytes) +
+                          ") is beyond the capacity " + hex(capacity_) + " (" +
+                          std::to_string(capacity_) + " bytes)");
+  const uint64_t bb = uint64_t{1} << offset_bits_;
+  const uint64_t first = addr & ~(bb - 1);
+  const uint64_t last = (addr + bytes - 1) & ~(bb - 1);
+  const int64_t arrival = static_cast<int64_t>(arrival_ps);
+  const bool closed = cfg_.page_policy == PagePolicy::Closed;
+
+  int64_t done = arrival;
+  DecodedAddress cur = decode(first);
+  for (uint64_t a = first;; a += bb) {
+    const bool is_last = a == last;
+    DecodedAddress next;
+    if (!is_last) next = decode(a + bb);
+    // Closed page: precharge after the request's last burst to this row (RDA / WRA).
+    const bool ap = closed && (is_last || flat_bank(next) != flat_bank(cur) || next.row != cur.row);
+    done = std::max(done, burst(arrival, cur, is_write, ap));
+    if (is_last) break;
+    cur = next;
+  }
+
+  ++stats_.requests;
+  (is_write ? stats_.write_bytes : stats_.read_bytes) += bytes;
+  const uint64_t done_ps = static_cast<uint64_t>(done);
+  if (!any_request_ || arrival_ps < stats_.first_arrival_ps) stats_.first_arrival_ps = arrival_ps;
+  stats_.last_done_ps = std::max(any_request_ ? stats_.last_done_ps : 0, done_ps);
+  any_request_ = true;
+  const uint64_t lat = done_ps - arrival_ps;
+  stats_.total_latency_ps += lat;
+  stats_.max_latency_ps = std::max(stats_.max_latency_ps, lat);
+  return done_ps;
+}
+
+void DramTimingModel::advance_to(uint64_t now_ps) {
+  for (uint32_t i = 0; i < ranks_.size(); ++i) refresh_until(i, static_cast<int64_t>(now_ps));
+}
+
+}  // namespace savp::dram
