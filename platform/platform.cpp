@@ -1,0 +1,286 @@
+#include "platform/platform.hpp"
+
+#include <fmt/format.h>
+#include <systemc>
+
+#include <chrono>
+#include <cstdlib>
+
+#include "common/errors.hpp"
+#include "firmware/address_map.hpp"
+#include "models/chunk/chunk.hpp"
+#include "models/controller/controller.hpp"
+#include "models/dma/dma_engine.hpp"
+#include "models/dram/dram.hpp"
+#include "models/interconnect/interconnect.hpp"
+#include "models/memory/sram.hpp"
+#include "platform/energy_model.hpp"
+
+namespace savp {
+
+using models::Chunk;
+using models::Controller;
+using models::DmaEngine;
+using models::Dram;
+using models::Interconnect;
+using models::Sram;
+
+namespace {
+bool g_platform_alive = false;
+bool g_kernel_used = false;
+
+// SystemC keeps one global simulation context; a second platform in the same process
+// needs a fresh one (the old platform's modules are gone by then).
+void fresh_kernel_context() {
+  if (g_kernel_used) {
+    sc_core::sc_curr_simcontext = new sc_core::sc_simcontext();
+    sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
+  }
+  g_kernel_used = true;
+}
+}  // namespace
+
+struct Platform::Impl {
+  HwConfig hw;
+  EnergyTable energy;
+  sc_core::sc_time cycle;
+  std::unique_ptr<Dram> dram;
+  std::unique_ptr<Sram> glb;
+  std::vector<std::unique_ptr<Sram>> bufs;  // chunk i: 3i ibuf, 3i+1 wbuf, 3i+2 obuf
+  std::vector<std::unique_ptr<Chunk>> chunks;
+  std::unique_ptr<DmaEngine> dma_load, dma_store;
+  std::unique_ptr<Interconnect> noc;
+  std::unique_ptr<Controller> ctrl;
+
+  explicit Impl(const HwConfig& h, const EnergyTable& e) : hw(h), energy(e) {
+    setenv("SYSC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+    fresh_kernel_context();
+    cycle = sc_core::sc_time(hw.cycle_ns(), sc_core::SC_NS);
+    noc = std::make_unique<Interconnect>("noc", hw.interconnect, cycle);
+    dram = std::make_unique<Dram>("dram", hw.dram);
+    glb = std::make_unique<Sram>("glb", hw.global_buffer, cycle);
+    noc->out.bind(dram->in);  // bound first: out[0]
+    noc->map(amap::kDramBase, hw.dram.capacity_bytes(), "dram");
+    noc->out.bind(glb->in);
+    noc->map(amap::kGlbBase, hw.global_buffer.capacity_bytes, "glb");
+    std::vector<models::Engine*> engines(isa::kFirstChunkEngine);
+    dma_load = std::make_unique<DmaEngine>("dma_load", hw.dma, cycle, "dma_load");
+    dma_store = std::make_unique<DmaEngine>("dma_store", hw.dma, cycle, "dma_store");
+    engines[isa::kEngineLoad] = dma_load.get();
+    engines[isa::kEngineStore] = dma_store.get();
+    for (size_t i = 0; i < hw.chunks.size(); ++i) {
+      const ChunkConfig& c = hw.chunks[i];
+      const int idx = static_cast<int>(i);
+      const std::pair<const SramConfig*, amap::ChunkBuffer> parts[] = {
+          {&c.ibuf, amap::ChunkBuffer::Ibuf},
+          {&c.wbuf, amap::ChunkBuffer::Wbuf},
+          {&c.obuf, amap::ChunkBuffer::Obuf}};
+      const char* suffix[] = {"ibuf", "wbuf", "obuf"};
+      for (int b = 0; b < 3; ++b) {
+        bufs.push_back(std::make_unique<Sram>((c.name + "_" + suffix[b]).c_str(), *parts[b].first,
+                                              cycle));
+        noc->out.bind(bufs.back()->in);
+        noc->map(amap::chunk_buffer_base(idx, parts[b].second), parts[b].first->capacity_bytes,
+                 c.name + "." + suffix[b]);
+      }
+      chunks.push_back(std::make_unique<Chunk>(c.name.c_str(), c, idx, cycle, *bufs[3 * i],
+                                               *bufs[3 * i + 1], *bufs[3 * i + 2]));
+      engines.push_back(chunks.back().get());
+    }
+    sc_core::sc_time quantum(hw.simulation.quantum_ns, sc_core::SC_NS);
+    ctrl = std::make_unique<Controller>("controller", hw.controller, cycle, quantum, engines);
+    ctrl->fetch.bind(noc->in);
+    dma_load->out.bind(noc->in);
+    dma_store->out.bind(noc->in);
+    for (auto& c : chunks) c->dmi_port.bind(noc->in);
+  }
+
+  void check_fits(const fw::Image& img) const {
+    const uint64_t cap = hw.dram.capacity_bytes();
+    const uint64_t code_bytes = img.code.size() * isa::kInstrBytes;
+    if (img.code_base + code_bytes > cap || img.code_base + code_bytes < img.code_base)
+      throw FirmwareError(fmt::format(
+          "image code [{:#x}, {:#x}) lies outside the DRAM of {} ({:#x} bytes)", img.code_base,
+          img.code_base + code_bytes, hw.name, cap));
+    for (const fw::Segment& s : img.segments)
+      if (s.addr + s.data.size() > cap)
+        throw FirmwareError(fmt::format("image data segment [{:#x}, {:#x}) lies outside the DRAM "
+                                        "of {} ({:#x} bytes)",
+                                        s.addr, s.addr + s.data.size(), hw.name, cap));
+    for (const fw::OutputRegion& o : img.outputs)
+      if (o.addr + o.bytes > cap)
+        throw FirmwareError(fmt::format("output region '{}' [{:#x}, {:#x}) lies outside the DRAM",
+                                        o.name, o.addr, o.addr + o.bytes));
+    const int num_chunks = static_cast<int>(hw.chunks.size());
+    for (size_t i = 0; i < img.code.size(); ++i)
+      if (std::string err = isa::validate(img.code[i], num_chunks); !err.empty())
+        throw FirmwareError(fmt::format("instruction {} at {:#x} does not fit platform {}: {}", i,
+                                        img.code_base + i * isa::kInstrBytes, hw.name, err));
+  }
+
+  void reset_all() {
+    dram->storage().clear();
+    // The DRAM's own clock (refresh phase, resource times) restarts where this run starts.
+    sc_core::sc_time origin = std::max(sc_core::sc_time_stamp(), ctrl->end_time());
+    dram->timing().reset_stats(static_cast<uint64_t>(origin.to_seconds() * 1e12 + 0.5));
+    glb->reset_stats();
+    std::fill(glb->data(), glb->data() + glb->size(), 0);
+    for (auto& b : bufs) {
+      b->reset_stats();
+      std::fill(b->data(), b->data() + b->size(), 0);
+    }
+    for (auto& c : chunks) c->reset_stats();
+    dma_load->reset_stats();
+    dma_store->reset_stats();
+    noc->reset_stats();
+  }
+
+  RunResult collect(const RunOptions& opt, double wall_s);
+};
+
+Platform::Platform(const HwConfig& hw, const EnergyTable& energy) {
+  if (g_platform_alive)
+    throw Error("only one Platform can exist per process at a time (SystemC has one kernel)");
+  impl_ = std::make_unique<Impl>(hw, energy);
+  g_platform_alive = true;
+}
+
+Platform::~Platform() { g_platform_alive = false; }
+
+const HwConfig& Platform::config() const { return impl_->hw; }
+
+RunResult Platform::run(const fw::Image& img, const RunOptions& opt) {
+  Impl& p = *impl_;
+  p.check_fits(img);
+  p.reset_all();
+  for (const fw::Segment& s : img.segments) p.dram->load(s.addr, s.data.data(), s.data.size());
+  std::vector<uint8_t> code(img.code.size() * isa::kInstrBytes);
+  for (size_t i = 0; i < img.code.size(); ++i) isa::encode(img.code[i], &code[i * isa::kInstrBytes]);
+  p.dram->load(img.code_base, code.data(), code.size());
+  for (auto& c : p.chunks) c->set_functional(opt.functional);
+
+  auto t0 = std::chrono::steady_clock::now();
+  p.ctrl->start(img.code_base, img.code.size());
+  if (opt.max_sim_time_us > 0)
+    sc_core::sc_start(sc_core::sc_time(opt.max_sim_time_us, sc_core::SC_US));
+  else
+    sc_core::sc_start();
+  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  auto outcome = p.ctrl->outcome();
+  if (outcome != Controller::Outcome::Halted) {
+    std::string msg;
+    if (outcome == Controller::Outcome::Fault) {
+      msg = p.ctrl->fault_message();
+    } else if (opt.max_sim_time_us > 0 && sc_core::sc_pending_activity()) {
+      msg = fmt::format("simulation stopped at the limit of {} us of simulated time before HALT",
+                        opt.max_sim_time_us);
+    } else {
+      msg = "deadlock: no engine can make progress before HALT (a wait that can never be "
+            "satisfied)";
+    }
+    std::string states = p.ctrl->engine_states();
+    p.ctrl->abort_run();
+    if (sc_core::sc_pending_activity()) sc_core::sc_start();  // let blocked threads unwind
+    throw SimulationError(msg + "\nengine states:\n" + states);
+  }
+  RunResult r = p.collect(opt, wall);
+  for (const fw::OutputRegion& o : img.outputs) {
+    std::vector<uint8_t> bytes(o.bytes);
+    p.dram->dump(o.addr, bytes.data(), bytes.size());
+    r.outputs[o.name] = std::move(bytes);
+  }
+  return r;
+}
+
+RunResult Platform::Impl::collect(const RunOptions& opt, double wall_s) {
+  RunResult r;
+  r.hw_name = hw.name;
+  r.image_name = opt.image_name;
+  r.clock_mhz = hw.clock_mhz;
+  const sc_core::sc_time span = ctrl->end_time() - ctrl->start_time();
+  r.cycles = static_cast<uint64_t>(span / cycle + 0.5);
+  r.latency_us = span.to_seconds() * 1e6;
+  auto cycles_of = [&](sc_core::sc_time t) { return static_cast<uint64_t>(t / cycle + 0.5); };
+
+  const auto& es = ctrl->engine_stats();
+  for (size_t e = 0; e < es.size(); ++e) {
+    EngineReport er;
+    er.instructions = es[e].instructions;
+    er.busy_cycles = cycles_of(es[e].busy);
+    er.stall_cycles = cycles_of(es[e].stall);
+    er.idle_cycles = r.cycles > er.busy_cycles + er.stall_cycles
+                         ? r.cycles - er.busy_cycles - er.stall_cycles
+                         : 0;
+    er.utilization = r.cycles ? static_cast<double>(er.busy_cycles) / r.cycles : 0.0;
+    if (static_cast<int>(e) < isa::kFirstChunkEngine) {
+      const DmaEngine& d = e == isa::kEngineLoad ? *dma_load : *dma_store;
+      er.name = d.engine_label();
+      er.kind = "dma";
+      er.bytes = d.stats().bytes;
+      er.bursts = d.stats().bursts;
+    } else {
+      const Chunk& c = *chunks[e - isa::kFirstChunkEngine];
+      er.name = c.config().name;
+      er.kind = to_string(c.config().kind);
+      er.pe_ops = c.stats().pe_ops;
+      er.vector_ops = c.stats().vector_ops;
+      double pes = static_cast<double>(c.config().rows) * c.config().cols;
+      er.pe_utilization = r.cycles ? er.pe_ops / (static_cast<double>(r.cycles) * pes) : 0.0;
+    }
+    r.engines.push_back(er);
+  }
+
+  auto buf_report = [](const std::string& name, const Sram& s) {
+    BufferReport b;
+    b.name = name;
+    b.capacity_bytes = s.config().capacity_bytes;
+    b.reads = s.stats().reads;
+    b.writes = s.stats().writes;
+    b.read_bytes = s.stats().read_bytes;
+    b.write_bytes = s.stats().write_bytes;
+    return b;
+  };
+  r.buffers.push_back(buf_report("glb", *glb));
+  const char* suffix[] = {"ibuf", "wbuf", "obuf"};
+  for (size_t i = 0; i < bufs.size(); ++i)
+    r.buffers.push_back(buf_report(hw.chunks[i / 3].name + "." + suffix[i % 3], *bufs[i]));
+
+  const dram::DramStats& ds = dram->timing().stats();
+  DramReport& d = r.dram;
+  d.preset = hw.dram.preset;
+  d.page_policy = to_string(hw.dram.page_policy);
+  d.reads = ds.reads;
+  d.writes = ds.writes;
+  d.read_bytes = ds.read_bytes;
+  d.write_bytes = ds.write_bytes;
+  d.activates = ds.activates;
+  d.precharges = ds.precharges;
+  d.refreshes = ds.refreshes;
+  d.row_hits = ds.row_hits;
+  d.row_misses = ds.row_misses;
+  d.row_conflicts = ds.row_conflicts;
+  d.peak_bandwidth_gbps = hw.dram.peak_bandwidth_gbps();
+  d.bandwidth_gbps =
+      r.latency_us > 0 ? (d.read_bytes + d.write_bytes) / (r.latency_us * 1e3) : 0.0;
+  uint64_t requests = ds.requests;
+  d.avg_latency_ns = requests ? ds.total_latency_ps / 1e3 / requests : 0.0;
+  d.max_latency_ns = ds.max_latency_ps / 1e3;
+  for (const auto& b : ds.banks) d.banks.push_back(BankReport{b.hits, b.misses, b.conflicts});
+
+  ActivityCounts act;
+  for (const auto& c : chunks)
+    act.chunks.push_back(ChunkActivity{c->stats().pe_ops_by_bits, c->stats().vector_ops});
+  act.interconnect_bytes = noc->stats().bytes;
+  act.controller_instructions = ctrl->stats().instructions;
+  account_energy_and_area(hw, energy, act, r);
+
+  r.simulator.wall_seconds = wall_s;
+  r.simulator.transactions = noc->stats().transactions;
+  r.simulator.instructions = ctrl->stats().instructions;
+  r.simulator.transactions_per_second = wall_s > 0 ? r.simulator.transactions / wall_s : 0.0;
+  r.simulator.simulated_cycles_per_second = wall_s > 0 ? r.cycles / wall_s : 0.0;
+  return r;
+}
+
+}  // namespace savp

@@ -1,0 +1,43 @@
+// The top level: builds every model from a hardware config, binds them, and runs firmware
+// images on them. SystemC allows one simulation kernel per process, so a process
+// elaborates one Platform and runs many images on it (load, reset statistics, run until
+// HALT); a Platform made after an earlier one was destroyed gets a fresh kernel context.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/energy_table.hpp"
+#include "common/hw_config.hpp"
+#include "firmware/image.hpp"
+#include "platform/run_result.hpp"
+
+namespace savp {
+
+struct RunOptions {
+  bool functional = true;       // compute real outputs on the chunks
+  double max_sim_time_us = 0;   // stop a run that simulates longer (0 = no limit)
+  std::string image_name;       // for the report
+};
+
+class Platform {
+ public:
+  Platform(const HwConfig& hw, const EnergyTable& energy);
+  ~Platform();
+  Platform(const Platform&) = delete;
+  Platform& operator=(const Platform&) = delete;
+
+  // Runs an image to HALT. Throws SimulationError on a firmware fault or deadlock (with the
+  // instruction address and the engines' states) and FirmwareError if the image does not
+  // fit the platform (code or data outside DRAM, a chunk the platform lacks).
+  RunResult run(const fw::Image& image, const RunOptions& options = {});
+
+  const HwConfig& config() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace savp

@@ -1,0 +1,89 @@
+// Everything one run measured: the content of the JSON report (platform/report.hpp).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace savp {
+
+struct EngineReport {
+  std::string name;   // "dma_load", "dma_store", or the chunk's name
+  std::string kind;   // "dma", or the chunk's operator kind
+  uint64_t instructions = 0;
+  uint64_t busy_cycles = 0;   // executing
+  uint64_t stall_cycles = 0;  // an instruction was ready but waited on a dependency token
+  uint64_t idle_cycles = 0;   // the rest of the run
+  double utilization = 0.0;   // busy / total
+  // Chunks only.
+  uint64_t pe_ops = 0;
+  uint64_t vector_ops = 0;
+  double pe_utilization = 0.0;  // pe_ops / (total cycles x PEs)
+  // DMA only.
+  uint64_t bytes = 0;
+  uint64_t bursts = 0;
+};
+
+struct BufferReport {
+  std::string name;  // "glb", "mult0.ibuf", ...
+  uint64_t capacity_bytes = 0;
+  uint64_t reads = 0, writes = 0;  // port-width accesses
+  uint64_t read_bytes = 0, write_bytes = 0;
+  double energy_pj = 0.0;
+};
+
+struct BankReport {
+  uint64_t hits = 0, misses = 0, conflicts = 0;
+};
+
+struct DramReport {
+  std::string preset;
+  std::string page_policy;
+  uint64_t reads = 0, writes = 0;  // bursts
+  uint64_t read_bytes = 0, write_bytes = 0;
+  uint64_t activates = 0, precharges = 0, refreshes = 0;
+  uint64_t row_hits = 0, row_misses = 0, row_conflicts = 0;
+  double bandwidth_gbps = 0.0;       // bytes over the run's latency
+  double peak_bandwidth_gbps = 0.0;
+  double avg_latency_ns = 0.0;
+  double max_latency_ns = 0.0;
+  std::vector<BankReport> banks;
+};
+
+struct EnergyReport {
+  double total_pj = 0.0;
+  std::map<std::string, double> by_component;  // compute, vector, sram, dram, interconnect, controller, leakage
+  std::map<std::string, double> by_kind;       // compute energy per operator kind
+  std::map<std::string, double> by_engine;     // compute energy per chunk
+};
+
+struct AreaReport {
+  double total_mm2 = 0.0;
+  std::map<std::string, double> by_component;  // pe_arrays, sram, controller
+};
+
+struct SimulatorReport {
+  double wall_seconds = 0.0;
+  uint64_t transactions = 0;  // TLM transactions through the interconnect
+  uint64_t instructions = 0;  // firmware instructions dispatched
+  double transactions_per_second = 0.0;
+  double simulated_cycles_per_second = 0.0;
+};
+
+struct RunResult {
+  std::string hw_name;
+  std::string image_name;
+  double clock_mhz = 0.0;
+  uint64_t cycles = 0;
+  double latency_us = 0.0;
+  EnergyReport energy;
+  AreaReport area;
+  std::vector<EngineReport> engines;
+  std::vector<BufferReport> buffers;
+  DramReport dram;
+  SimulatorReport simulator;
+  std::map<std::string, std::vector<uint8_t>> outputs;  // output regions read back from DRAM
+};
+
+}  // namespace savp
