@@ -17,7 +17,8 @@ inline fw::Image long_firmware(int tiles) {
   const uint64_t ib = amap::chunk_buffer_base(0, amap::ChunkBuffer::Ibuf);
   const uint64_t wb = amap::chunk_buffer_base(0, amap::ChunkBuffer::Wbuf);
   const uint64_t ob = amap::chunk_buffer_base(0, amap::ChunkBuffer::Obuf);
-  const uint64_t in_dram = 0x100000, w_dram = 0x80000;
+  // Data above the code (64 bytes per instruction, about 3 per tile).
+  const uint64_t w_dram = 0x1000'0000, in_dram = w_dram + 0x10000;
   const uint64_t out_dram = in_dram + static_cast<uint64_t>(tiles) * in_bytes;
   fw::Image img;
   img.segments.push_back({w_dram, std::vector<uint8_t>(w_bytes, 1)});

@@ -9,4 +9,3 @@ mkdir -p "$out"
 "$root/build/app/savp" asm "$root/firmware/examples/double_buffer.s" -o "$out/double_buffer.img"
 "$root/build/app/savp" sim --hw "$root/configs/hw/default.yaml" --image "$out/double_buffer.img" \
   --report "$out/report.json"
-echo "report: $out/report.json"
