@@ -8,6 +8,7 @@
 
 #include "common/errors.hpp"
 #include "firmware/address_map.hpp"
+#include "models/base/kernel_context.hpp"
 #include "models/chunk/chunk.hpp"
 #include "models/controller/controller.hpp"
 #include "models/dma/dma_engine.hpp"
@@ -27,17 +28,6 @@ using models::Sram;
 
 namespace {
 bool g_platform_alive = false;
-bool g_kernel_used = false;
-
-// SystemC keeps one global simulation context; a second platform in the same process
-// needs a fresh one (the old platform's modules are gone by then).
-void fresh_kernel_context() {
-  if (g_kernel_used) {
-    sc_core::sc_curr_simcontext = new sc_core::sc_simcontext();
-    sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
-  }
-  g_kernel_used = true;
-}
 }  // namespace
 
 struct Platform::Impl {
@@ -54,7 +44,7 @@ struct Platform::Impl {
 
   explicit Impl(const HwConfig& h, const EnergyTable& e) : hw(h), energy(e) {
     setenv("SYSC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
-    fresh_kernel_context();
+    models::fresh_kernel_context();
     cycle = sc_core::sc_time(hw.cycle_ns(), sc_core::SC_NS);
     noc = std::make_unique<Interconnect>("noc", hw.interconnect, cycle);
     dram = std::make_unique<Dram>("dram", hw.dram);
