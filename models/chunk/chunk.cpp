@@ -47,10 +47,15 @@ sc_core::sc_time Chunk::execute(const isa::Instruction& in, sc_core::sc_time sta
 
   ++stats_.instructions;
   stats_.busy_cycles += cost.cycles;
-  stats_.pe_ops += cost.pe_ops;
   stats_.vector_ops += cost.vector_ops;
   stats_.pe_cycles_available += cost.cycles * static_cast<uint64_t>(cfg_.rows) * cfg_.cols;
-  if (cost.pe_ops > 0) stats_.pe_ops_by_bits[static_cast<int>(in.get(isa::kWBits))] += cost.pe_ops;
+  // Only conv tiles step the PE array; pooling and adds run on the vector unit and are
+  // accounted as vector_ops (tile_cost's pe_ops counts their element steps).
+  const isa::ComputeOp op = in.compute_op();
+  if (op == isa::ComputeOp::Conv || op == isa::ComputeOp::DwConv) {
+    stats_.pe_ops += cost.pe_ops;
+    stats_.pe_ops_by_bits[static_cast<int>(in.get(isa::kWBits))] += cost.pe_ops;
+  }
   ibuf_.add_local_traffic(cost.ibuf_read_bytes, 0);
   wbuf_.add_local_traffic(cost.wbuf_read_bytes, 0);
   obuf_.add_local_traffic(cost.obuf_read_bytes, cost.obuf_write_bytes);

@@ -140,6 +140,14 @@ TEST(Platform, ConvOnTheMultChunkMatchesADirectComputation) {
   const EngineReport& ch = r.engines[kChunk0];
   EXPECT_EQ(ch.instructions, 1u);
   EXPECT_EQ(ch.pe_ops, static_cast<uint64_t>(H * W * K * R * R * C));
+  // With operands on chip, the chunk is busy exactly the systolic array's compute cycles:
+  // os on 16x16: Sr = 36 px, Sc = 8 filters, T = 3*3*4 = 36 -> ceil(36/16) * ceil(8/16) = 3
+  // folds of R + C + T - 2 = 16 + 16 + 36 - 2 = 66 cycles (SCALE-Sim v2,
+  // common/tile_timing.cpp): 198 cycles.
+  ASSERT_EQ(hw.chunks[0].rows, 16u);
+  ASSERT_EQ(hw.chunks[0].cols, 16u);
+  ASSERT_EQ(hw.chunks[0].dataflow, Dataflow::OutputStationary);
+  EXPECT_EQ(ch.busy_cycles, 198u);
   EXPECT_GT(r.energy.by_kind.at("mult"), 0.0);
 }
 
