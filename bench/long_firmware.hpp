@@ -38,19 +38,12 @@ inline fw::Image long_firmware(int tiles) {
   img.code.push_back(load_tile(0));
   for (int i = 0; i < tiles; ++i) {
     if (i + 1 < tiles) img.code.push_back(load_tile(i + 1));
-    isa::Instruction c;
-    c.set(isa::kOpcode, static_cast<uint64_t>(Opcode::Compute));
-    c.set(isa::kEngine, ch);
-    c.set(isa::kComputeOp, static_cast<uint64_t>(isa::ComputeOp::Conv));
-    c.set(isa::kKind, 0);
-    for (auto [f, v] : {std::pair{isa::kK, K}, {isa::kC, C}, {isa::kOh, H}, {isa::kOw, W},
-                        {isa::kIh, H}, {isa::kIw, W}, {isa::kKh, 1}, {isa::kKw, 1},
-                        {isa::kStride, 1}, {isa::kWBits, 8}, {isa::kABits, 8}, {isa::kOBits, 8},
-                        {isa::kMultiplier, 1}, {isa::kShift, 8}})
-      c.set(f, static_cast<uint64_t>(v));
-    c.set(isa::kFlags, isa::kFlagNoBias);
-    c.set(isa::kInAddr, (i % 2) * in_bytes);
-    c.set(isa::kOutAddr, (i % 2) * out_bytes);
+    isa::ComputeArgs a;  // a mult (kind 0) conv tile
+    a.k = K, a.c = C, a.oh = H, a.ow = W, a.ih = H, a.iw = W;
+    a.multiplier = 1, a.shift = 8, a.flags = isa::kFlagNoBias;
+    a.in = (i % 2) * in_bytes;
+    a.out = (i % 2) * out_bytes;
+    isa::Instruction c = isa::make_compute(0, a);
     // Wait for the input (and, first, the weights); wait for a free obuf half from tile 2 on.
     uint32_t wait = (1u << load) | (i >= 2 ? 1u << store : 0);
     if (i == 0) {

@@ -97,6 +97,22 @@ Instruction make_sync(Opcode op, int engine) {
   return in;
 }
 
+Instruction make_compute(int chunk_index, const ComputeArgs& a) {
+  Instruction in;
+  in.set(kOpcode, static_cast<uint64_t>(Opcode::Compute));
+  in.set(kEngine, static_cast<uint64_t>(chunk_engine(chunk_index)));
+  in.set(kFlags, a.flags);
+  const std::pair<Field, uint64_t> fields[] = {
+      {kComputeOp, static_cast<uint64_t>(a.op)}, {kKind, a.kind}, {kK, a.k}, {kC, a.c},
+      {kOh, a.oh}, {kOw, a.ow}, {kIh, a.ih}, {kIw, a.iw}, {kKh, a.kh}, {kKw, a.kw},
+      {kStride, a.stride}, {kPadT, a.pad_t}, {kPadL, a.pad_l}, {kWBits, a.wbits},
+      {kABits, a.abits}, {kOBits, a.obits}, {kMultiplier, a.multiplier},
+      {kMultiplier2, a.multiplier2}, {kShift, a.shift}, {kInAddr, a.in}, {kWAddr, a.w},
+      {kBiasAddr, a.bias}, {kAccAddr, a.acc}, {kOutAddr, a.out}};
+  for (const auto& [f, v] : fields) in.set(f, v);
+  return in;
+}
+
 void encode(const Instruction& in, uint8_t* out) {
   for (int w = 0; w < kInstrWords; ++w)
     for (int b = 0; b < 8; ++b) out[w * 8 + b] = static_cast<uint8_t>(in.words[w] >> (8 * b));

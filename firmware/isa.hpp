@@ -135,6 +135,21 @@ Instruction make_dma(Opcode op /* Load or Store */, uint64_t src, uint64_t dst, 
                      uint32_t row_bytes, uint32_t src_stride, uint32_t dst_stride);
 Instruction make_sync(Opcode op /* Nop, Barrier or Halt */, int engine = 0);
 
+// The operands of a COMPUTE instruction (field meanings above), with the defaults the
+// assembler uses.
+struct ComputeArgs {
+  ComputeOp op = ComputeOp::Conv;
+  uint8_t kind = 0;  // savp::OpKind the chunk must implement
+  uint32_t k = 1, c = 1, oh = 1, ow = 1, ih = 1, iw = 1;
+  uint32_t kh = 1, kw = 1, stride = 1, pad_t = 0, pad_l = 0;
+  uint32_t wbits = 8, abits = 8, obits = 8;
+  uint32_t multiplier = 0, multiplier2 = 0, shift = 0;
+  uint32_t in = 0, w = 0, bias = 0, acc = 0, out = 0;
+  uint32_t flags = 0;
+};
+// Throws FirmwareError if a value does not fit its field.
+Instruction make_compute(int chunk_index, const ComputeArgs& a);
+
 // Binary encoding: 64 little-endian bytes.
 void encode(const Instruction& in, uint8_t* out64);
 Instruction decode(const uint8_t* in64);

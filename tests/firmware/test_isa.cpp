@@ -201,5 +201,29 @@ TEST(Isa, ValidateCatchesEachMalformedCase) {
   }
 }
 
+TEST(Isa, MakeComputeSetsEveryOperandAndTheChunkEngine) {
+  ComputeArgs a;
+  a.op = ComputeOp::DwConv;
+  a.kind = 2;
+  a.k = 32, a.c = 32, a.oh = 7, a.ow = 9, a.ih = 15, a.iw = 19, a.kh = 3, a.kw = 5;
+  a.stride = 2, a.pad_t = 1, a.pad_l = 2, a.wbits = 4, a.abits = 6, a.obits = 5;
+  a.multiplier = 0x7fffffff, a.multiplier2 = 3, a.shift = 62;
+  a.in = 1, a.w = 2, a.bias = 3, a.acc = 4, a.out = 0xffffffff, a.flags = kFlagRelu | kFlagNoBias;
+  Instruction in = make_compute(5, a);
+  EXPECT_EQ(in.opcode(), Opcode::Compute);
+  EXPECT_EQ(in.engine(), chunk_engine(5));
+  EXPECT_EQ(in.compute_op(), ComputeOp::DwConv);
+  EXPECT_EQ(in.flags(), kFlagRelu | kFlagNoBias);
+  const std::pair<Field, uint64_t> want[] = {
+      {kKind, 2}, {kK, 32}, {kC, 32}, {kOh, 7}, {kOw, 9}, {kIh, 15}, {kIw, 19}, {kKh, 3},
+      {kKw, 5}, {kStride, 2}, {kPadT, 1}, {kPadL, 2}, {kWBits, 4}, {kABits, 6}, {kOBits, 5},
+      {kMultiplier, 0x7fffffff}, {kMultiplier2, 3}, {kShift, 62}, {kInAddr, 1}, {kWAddr, 2},
+      {kBiasAddr, 3}, {kAccAddr, 4}, {kOutAddr, 0xffffffff}};
+  for (const auto& [f, v] : want) EXPECT_EQ(in.get(f), v) << f.name;
+  EXPECT_EQ(validate(in, 6), "");
+  a.wbits = 16;  // does not fit the 4-bit field
+  EXPECT_THROW(make_compute(0, a), FirmwareError);
+}
+
 }  // namespace
 }  // namespace savp::isa

@@ -99,18 +99,12 @@ TEST(Platform, ConvOnTheMultChunkMatchesADirectComputation) {
   img.code.push_back(isa::make_dma(Opcode::Load, 0x20000, wb, 1, w.size(), 0, 0));
   img.code.push_back(
       with_tokens(isa::make_dma(Opcode::Load, 0x30000, wb + 4096, 1, 32, 0, 0), 0, mask(kChunk0)));
-  isa::Instruction c;
-  c.set(isa::kOpcode, static_cast<uint64_t>(Opcode::Compute));
-  c.set(isa::kEngine, kChunk0);
-  c.set(isa::kComputeOp, static_cast<uint64_t>(isa::ComputeOp::Conv));
-  c.set(isa::kKind, static_cast<uint64_t>(OpKind::Mult));
-  for (auto [f, v] : std::vector<std::pair<isa::Field, uint64_t>>{
-           {isa::kK, K}, {isa::kC, C}, {isa::kOh, H}, {isa::kOw, W}, {isa::kIh, H},
-           {isa::kIw, W}, {isa::kKh, R}, {isa::kKw, R}, {isa::kStride, 1}, {isa::kPadT, 1},
-           {isa::kPadL, 1}, {isa::kWBits, 8}, {isa::kABits, 8}, {isa::kOBits, 8},
-           {isa::kMultiplier, M}, {isa::kShift, S}, {isa::kInAddr, 0}, {isa::kWAddr, 0},
-           {isa::kBiasAddr, 4096}, {isa::kOutAddr, 0}, {isa::kFlags, isa::kFlagRelu}})
-    c.set(f, v);
+  isa::ComputeArgs a;
+  a.kind = static_cast<uint8_t>(OpKind::Mult);
+  a.k = K, a.c = C, a.oh = H, a.ow = W, a.ih = H, a.iw = W, a.kh = R, a.kw = R;
+  a.pad_t = 1, a.pad_l = 1, a.multiplier = M, a.shift = S, a.bias = 4096;
+  a.flags = isa::kFlagRelu;
+  isa::Instruction c = isa::make_compute(0, a);
   img.code.push_back(with_tokens(c, mask(kLoad), mask(kStore)));
   img.code.push_back(with_tokens(
       isa::make_dma(Opcode::Store, ob, 0x40000, 1, H * W * K, 0, 0), mask(kChunk0), 0));
@@ -227,16 +221,10 @@ TEST(Platform, OperandOutsideTheChunkBufferFaults) {
   HwConfig hw = test::default_hw();
   Platform p(hw, test::default_energy(hw));
   fw::Image img;
-  isa::Instruction c;
-  c.set(isa::kOpcode, static_cast<uint64_t>(Opcode::Compute));
-  c.set(isa::kEngine, kChunk0);
-  c.set(isa::kComputeOp, static_cast<uint64_t>(isa::ComputeOp::Conv));
-  c.set(isa::kKind, static_cast<uint64_t>(OpKind::Mult));
-  for (auto [f, v] : std::vector<std::pair<isa::Field, uint64_t>>{
-           {isa::kK, 8}, {isa::kC, 8}, {isa::kOh, 4}, {isa::kOw, 4}, {isa::kIh, 4},
-           {isa::kIw, 4}, {isa::kKh, 1}, {isa::kKw, 1}, {isa::kStride, 1}, {isa::kWBits, 8},
-           {isa::kABits, 8}, {isa::kOBits, 8}, {isa::kInAddr, hw.chunks[0].ibuf.capacity_bytes - 8}})
-    c.set(f, v);
+  isa::ComputeArgs a;
+  a.k = 8, a.c = 8, a.oh = 4, a.ow = 4, a.ih = 4, a.iw = 4;
+  a.in = static_cast<uint32_t>(hw.chunks[0].ibuf.capacity_bytes - 8);  // 128 bytes needed
+  isa::Instruction c = isa::make_compute(0, a);
   img.code.push_back(c);
   img.code.push_back(isa::make_sync(Opcode::Halt));
   try {
