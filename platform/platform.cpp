@@ -236,6 +236,8 @@ RunResult Platform::Impl::collect(const RunOptions& opt, double wall_s) {
   for (size_t i = 0; i < bufs.size(); ++i)
     r.buffers.push_back(buf_report(hw.chunks[i / 3].name + "." + suffix[i % 3], *bufs[i]));
 
+  // Count the refreshes that fell in idle time up to the end of the run.
+  dram->timing().advance_to(static_cast<uint64_t>(ctrl->end_time().to_seconds() * 1e12 + 0.5));
   const dram::DramStats& ds = dram->timing().stats();
   DramReport& d = r.dram;
   d.preset = hw.dram.preset;

@@ -279,5 +279,17 @@ TEST(Platform, SimulatedTimeLimitStopsARun) {
   }
 }
 
+// A run much longer than tREFI sees one all-bank refresh per tREFI on every channel,
+// counted up to the end of the run (the DRAM model accounts idle time lazily).
+TEST(Platform, RefreshesFollowTrefiOverALongRun) {
+  HwConfig hw = test::default_hw();
+  Platform p(hw, test::default_energy(hw));
+  RunResult r = p.run(copy_image(256 * 1024));
+  const double trefi_us = hw.dram.timing.trefi * hw.dram.timing.tck_ns / 1e3;
+  const uint64_t per_channel = static_cast<uint64_t>(r.latency_us / trefi_us);
+  ASSERT_GE(per_channel, 3u) << "the run should span several tREFI";
+  EXPECT_EQ(r.dram.refreshes, per_channel * hw.dram.org.channels);
+}
+
 }  // namespace
 }  // namespace savp
