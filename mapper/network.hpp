@@ -49,18 +49,21 @@ struct FieldSource {
 struct Layer {
   std::string name;
   LayerType type = LayerType::Conv;
-  OpKind op = OpKind::Mult;          // conv and linear only (the chunk kind that runs it)
-  std::vector<std::string> inputs;   // layer names in order; kInputName is the network input
-  uint32_t out_channels = 0;         // conv: output channels; linear: output features
+  OpKind op = OpKind::Mult;         // conv and linear only (the chunk kind that runs it)
+  std::vector<std::string> inputs;  // layer names in order; kInputName is the network input
+  uint32_t out_channels = 0;        // conv: output channels; linear: output features
   uint32_t kernel_h = 1, kernel_w = 1;
   uint32_t stride_h = 1, stride_w = 1;
-  uint32_t pad_h = 0, pad_w = 0;     // zero padding on each side
-  uint32_t groups = 1;               // conv only; groups == in channels is depthwise
-  bool relu = false;                 // fused ReLU on the output
-  bool batch_norm = false;           // a batch norm folded into the requantization and bias
-  uint32_t weight_bits = 8;          // conv and linear only
-  uint32_t act_bits = 8;             // this layer's output activations
-  double sparsity = 0.0;             // fraction of zero weights, in [0, 1)
+  uint32_t pad_h = 0, pad_w = 0;  // zero padding on each side
+  // conv only; groups == in channels is depthwise. 0 asks finalize() for depthwise (it sets
+  // groups to the input channels), which is what YAML's `groups: depthwise` gives.
+  uint32_t groups = 1;
+  bool relu = false;         // fused ReLU on the output
+  bool batch_norm = false;   // a batch norm folded into the requantization and bias
+  uint32_t weight_bits = 8;  // conv and linear only
+  uint32_t act_bits = 8;     // this layer's output activations (maxpool and flatten:
+                             // set by finalize() to their input's, they don't requantize)
+  double sparsity = 0.0;     // fraction of zero weights, in [0, 1)
 
   // Computed by finalize(): the shapes of inputs[0] (and of every input; add has two equal
   // ones) and of the output.
