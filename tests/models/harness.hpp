@@ -4,13 +4,13 @@
 // models::fresh_kernel_context() before it constructs any of these.
 #pragma once
 
-#include <systemc>
-#include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <systemc>
+#include <tlm>
 #include <vector>
 
 #include "models/base/memory_target.hpp"
@@ -25,9 +25,7 @@ class TestThread : public sc_core::sc_module {
   std::function<void()> body;
 
   SC_HAS_PROCESS(TestThread);
-  explicit TestThread(sc_core::sc_module_name name) : sc_core::sc_module(name) {
-    SC_THREAD(run);
-  }
+  explicit TestThread(sc_core::sc_module_name name) : sc_core::sc_module(name) { SC_THREAD(run); }
 
  private:
   void run() {

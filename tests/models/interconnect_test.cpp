@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "common/errors.hpp"
+#include "harness.hpp"
 #include "models/base/kernel_context.hpp"
 #include "models/memory/sram.hpp"
-#include "harness.hpp"
 
 namespace savp::models {
 namespace {
@@ -158,9 +158,9 @@ TEST(Interconnect, UnmappedAddressIsAnAddressErrorAndCounted) {
   t.init.body = [&] {
     uint8_t buf[32] = {};
     for (auto [addr, len] : {std::pair<uint64_t, unsigned>{0x0, 4},  // below every region
-                             {0x11000, 4},                            // gap after b
-                             {0x20FF0, 32},                           // runs off the end of a
-                             {0x30800, 4}}) {                         // past the sram region
+                             {0x11000, 4},                           // gap after b
+                             {0x20FF0, 32},                          // runs off the end of a
+                             {0x30800, 4}}) {                        // past the sram region
       sc_core::sc_time d = ns(3);
       st.push_back(t.init.read(addr, buf, len, d));
       delays.push_back(d);

@@ -10,8 +10,8 @@
 
 #include <vector>
 
-#include "models/base/kernel_context.hpp"
 #include "harness.hpp"
+#include "models/base/kernel_context.hpp"
 
 namespace savp::models {
 namespace {
