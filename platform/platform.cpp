@@ -150,11 +150,9 @@ RunResult Platform::run(const fw::Image& img, const RunOptions& opt) {
   for (auto& c : p.chunks) c->set_functional(opt.functional);
 
   auto t0 = std::chrono::steady_clock::now();
-  p.ctrl->start(img.code_base, img.code.size());
-  if (opt.max_sim_time_us > 0)
-    sc_core::sc_start(sc_core::sc_time(opt.max_sim_time_us, sc_core::SC_US));
-  else
-    sc_core::sc_start();
+  p.ctrl->start(img.code_base, img.code.size(),
+                sc_core::sc_time(opt.max_sim_time_us, sc_core::SC_US));
+  sc_core::sc_start();
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   auto outcome = p.ctrl->outcome();
@@ -162,9 +160,6 @@ RunResult Platform::run(const fw::Image& img, const RunOptions& opt) {
     std::string msg;
     if (outcome == Controller::Outcome::Fault) {
       msg = p.ctrl->fault_message();
-    } else if (opt.max_sim_time_us > 0 && sc_core::sc_pending_activity()) {
-      msg = fmt::format("simulation stopped at the limit of {} us of simulated time before HALT",
-                        opt.max_sim_time_us);
     } else {
       msg = "deadlock: no engine can make progress before HALT (a wait that can never be "
             "satisfied)";

@@ -37,11 +37,13 @@ Controller::Controller(sc_core::sc_module_name name, const ControllerConfig& cfg
   }
 }
 
-void Controller::start(uint64_t code_base, uint64_t num_instrs) {
+void Controller::start(uint64_t code_base, uint64_t num_instrs, sc_time time_limit) {
   code_base_ = code_base;
   num_instrs_ = num_instrs;
   run_start_ = std::max(sc_core::sc_time_stamp(), run_end_);
   run_end_ = run_start_;
+  time_limit_ = time_limit;
+  deadline_ = time_limit > sc_core::SC_ZERO_TIME ? run_start_ + time_limit : sc_core::sc_max_time();
   for (auto& s : es_) {
     s.queue.clear();
     s.local = run_start_;
@@ -99,9 +101,18 @@ void Controller::fail(const std::string& what, uint64_t pc, int engine) {
   idle_event_.notify(sc_core::SC_ZERO_TIME);
 }
 
-// Keeps a thread within one quantum of the kernel (tlm_quantumkeeper semantics).
+bool Controller::past_deadline(sc_time t, uint64_t pc, int engine) {
+  if (t <= deadline_) return false;
+  fail(fmt::format("simulated time limit of {} reached before HALT", time_limit_.to_string()), pc,
+       engine);
+  return true;
+}
+
+// Keeps a thread within one quantum of the kernel (tlm_quantumkeeper semantics): it yields
+// only when its local time passes the next quantum boundary.
 void Controller::sync_to(sc_time t) {
   tlm_utils::tlm_quantumkeeper qk;
+  qk.reset();  // the next sync point is the quantum boundary after the kernel's time
   sc_time now = sc_core::sc_time_stamp();
   qk.set(t > now ? t - now : sc_core::SC_ZERO_TIME);
   if (qk.need_sync()) qk.sync();
@@ -171,6 +182,7 @@ void Controller::fetch_thread() {
         break;
       }
       t += cycle_ * static_cast<double>(cfg_.dispatch_cycles);
+      if (past_deadline(t, ctrl_pc_, -1)) break;
       ++stats_.instructions;
       isa::Opcode op = in.opcode();
       if (op == isa::Opcode::Barrier || op == isa::Opcode::Halt) {
@@ -253,6 +265,10 @@ void Controller::engine_thread(int e) {
         fail(ex.what(), q.pc, e);
         continue;
       }
+    }
+    if (past_deadline(finish, q.pc, e)) {
+      s.busy = false;
+      continue;
     }
     EngineStats& st = estats_[e];
     ++st.instructions;

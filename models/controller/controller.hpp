@@ -54,7 +54,10 @@ class Controller : public sc_core::sc_module {
              sc_core::sc_time quantum, std::vector<Engine*> engines);
 
   // Arms a run of `num_instrs` instructions at `code_base`; starts at the next sc_start().
-  void start(uint64_t code_base, uint64_t num_instrs);
+  // A non-zero `time_limit` faults the run once any engine's (decoupled) time passes
+  // start + time_limit: the limit is on simulated time, which can run ahead of the kernel's.
+  void start(uint64_t code_base, uint64_t num_instrs,
+             sc_core::sc_time time_limit = sc_core::SC_ZERO_TIME);
   // After sc_start() returned: what happened.
   enum class Outcome { Halted, Fault, Deadlock, NotStarted };
   Outcome outcome() const;
@@ -96,6 +99,7 @@ class Controller : public sc_core::sc_module {
                                std::vector<uint8_t>& dst);
   bool all_idle() const;
   void sync_to(sc_core::sc_time t);
+  bool past_deadline(sc_core::sc_time t, uint64_t pc, int engine);
 
   ControllerConfig cfg_;
   sc_core::sc_time cycle_;
@@ -111,6 +115,7 @@ class Controller : public sc_core::sc_module {
   std::string fault_;
   std::string ctrl_state_ = "idle";
   sc_core::sc_time run_start_, run_end_;
+  sc_core::sc_time time_limit_, deadline_;
   ControllerStats stats_;
   InstrObserver observer_;
   tlm::tlm_generic_payload trans_;

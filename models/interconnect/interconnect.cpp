@@ -82,9 +82,14 @@ unsigned Interconnect::transport_dbg(int, tlm::tlm_generic_payload& trans) {
   uint64_t addr = trans.get_address();
   Region* r = find(addr);
   if (r == nullptr) return 0;
+  // Never reach past the region, even where the target behind it is larger.
+  const unsigned len = trans.get_data_length();
+  const uint64_t room = r->size - (addr - r->base);
+  if (len > room) trans.set_data_length(static_cast<unsigned>(room));
   trans.set_address(addr - r->base);
   unsigned n = out[r->target]->transport_dbg(trans);
   trans.set_address(addr);
+  trans.set_data_length(len);
   return n;
 }
 
@@ -103,10 +108,13 @@ bool Interconnect::get_direct_mem_ptr(int, tlm::tlm_generic_payload& trans, tlm:
 }
 
 void Interconnect::invalidate_direct_mem_ptr(int id, sc_dt::uint64 start, sc_dt::uint64 end) {
-  for (const Region& r : regions_)
-    if (r.target == id)
-      for (unsigned i = 0; i < in.size(); ++i)
-        in[i]->invalidate_direct_mem_ptr(start + r.base, end + r.base);
+  for (const Region& r : regions_) {
+    if (r.target != id || start >= r.size) continue;
+    // Clamp to the region before translating ("everything" is [0, ~0]).
+    const uint64_t last = std::min<uint64_t>(end, r.size - 1);
+    for (unsigned i = 0; i < in.size(); ++i)
+      in[i]->invalidate_direct_mem_ptr(start + r.base, last + r.base);
+  }
 }
 
 }  // namespace savp::models

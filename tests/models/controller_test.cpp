@@ -320,14 +320,11 @@ TEST(Controller, AbortRunLetsASecondRunSucceed) {
   EXPECT_EQ(b.ctrl.engine_stats()[kStore].instructions, 0u);
 }
 
-// DISABLED: shows a bug. controller.hpp says engines are temporally decoupled and
-// "synchronise with the kernel only when [they run] a quantum ahead", but
-// Controller::sync_to() builds a fresh tlm_quantumkeeper each call, whose next sync point is
-// 0 (it is set only by reset()), so need_sync() is always true and every engine (and the
-// fetch thread) does wait(t - now) after every instruction: the quantum has no effect.
-// Here three 10 ns LOADs run at kernel times 0, 12 and 22 ns (= their start times 2, 12,
-// 22 ns, after the first), though all are within one 1000 ns quantum of time 0.
-TEST(Controller, DISABLED_EnginesRunAheadOfTheKernelWithinAQuantum) {
+// Engines are temporally decoupled: they synchronise with the kernel only when they run a
+// quantum ahead. (A regression test: sync_to() once built a tlm_quantumkeeper without
+// reset(), whose next sync point is 0, so every instruction waited for the kernel.) Three
+// 10 ns LOADs within one 1000 ns quantum all run at kernel time 0.
+TEST(Controller, EnginesRunAheadOfTheKernelWithinAQuantum) {
   fresh_kernel_context();
   Bench b;
   b.load.duration = ns(10);
