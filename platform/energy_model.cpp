@@ -47,17 +47,7 @@ void account_energy_and_area(const HwConfig& hw, const EnergyTable& t,
   double sram = 0;
   for (BufferReport& b : r.buffers) {
     // Every access moves one port-width word; the table's energy scales with the width.
-    uint32_t width = 0;
-    if (b.name == "glb") {
-      width = hw.global_buffer.port_width_bytes;
-    } else {
-      for (const ChunkConfig& c : hw.chunks) {
-        if (b.name == c.name + ".ibuf") width = c.ibuf.port_width_bytes;
-        if (b.name == c.name + ".wbuf") width = c.wbuf.port_width_bytes;
-        if (b.name == c.name + ".obuf") width = c.obuf.port_width_bytes;
-      }
-    }
-    b.energy_pj = static_cast<double>(b.reads + b.writes) * t.sram_access(b.capacity_bytes, width);
+    b.energy_pj = static_cast<double>(b.reads + b.writes) * t.sram_access(b.capacity_bytes, b.port_width_bytes);
     sram += b.energy_pj;
   }
   const std::string family = dram_family(hw.dram.preset);

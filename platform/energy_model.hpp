@@ -23,8 +23,8 @@ struct ActivityCounts {
   uint64_t controller_instructions = 0;
 };
 
-// Fills result.energy and result.area. Needs result.cycles, result.buffers (access counts,
-// in the platform's order: glb, then each chunk's ibuf, wbuf, obuf) and result.dram.
+// Fills result.energy and result.area. Needs result.latency_us, result.buffers (access
+// counts and widths) and result.dram.
 void account_energy_and_area(const HwConfig& hw, const EnergyTable& table,
                              const ActivityCounts& activity, RunResult& result);
 

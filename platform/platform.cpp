@@ -220,6 +220,7 @@ RunResult Platform::Impl::collect(const RunOptions& opt, double wall_s) {
     BufferReport b;
     b.name = name;
     b.capacity_bytes = s.config().capacity_bytes;
+    b.port_width_bytes = s.config().port_width_bytes;
     b.reads = s.stats().reads;
     b.writes = s.stats().writes;
     b.read_bytes = s.stats().read_bytes;

@@ -48,6 +48,7 @@ json report_json(const RunResult& r) {
   for (const BufferReport& b : r.buffers)
     bufs.push_back({{"name", b.name},
                     {"capacity_bytes", b.capacity_bytes},
+                    {"port_width_bytes", b.port_width_bytes},
                     {"reads", b.reads},
                     {"writes", b.writes},
                     {"read_bytes", b.read_bytes},

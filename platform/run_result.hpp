@@ -28,6 +28,7 @@ struct EngineReport {
 struct BufferReport {
   std::string name;  // "glb", "mult0.ibuf", ...
   uint64_t capacity_bytes = 0;
+  uint32_t port_width_bytes = 0;
   uint64_t reads = 0, writes = 0;  // port-width accesses
   uint64_t read_bytes = 0, write_bytes = 0;
   double energy_pj = 0.0;

@@ -48,7 +48,6 @@ sc_core::sc_time Chunk::execute(const isa::Instruction& in, sc_core::sc_time sta
   ++stats_.instructions;
   stats_.busy_cycles += cost.cycles;
   stats_.vector_ops += cost.vector_ops;
-  stats_.pe_cycles_available += cost.cycles * static_cast<uint64_t>(cfg_.rows) * cfg_.cols;
   // Only conv tiles step the PE array; pooling and adds run on the vector unit and are
   // accounted as vector_ops (tile_cost's pe_ops counts their element steps).
   const isa::ComputeOp op = in.compute_op();

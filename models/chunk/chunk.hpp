@@ -24,7 +24,6 @@ struct ChunkStats {
   uint64_t pe_ops = 0;
   std::map<int, uint64_t> pe_ops_by_bits;  // weight bits -> accumulate steps
   uint64_t vector_ops = 0;
-  uint64_t pe_cycles_available = 0;  // busy cycles x PEs (for utilization)
   void reset() { *this = ChunkStats{}; }
 };
 

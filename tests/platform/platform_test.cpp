@@ -59,6 +59,16 @@ TEST(Platform, CopiesThroughTheGlobalBufferAndCountsTheTraffic) {
   EXPECT_GT(r.latency_us * 1e3, min_ns);
   EXPECT_GT(r.energy.by_component.at("dram"), 0.0);
   EXPECT_GT(r.energy.total_pj, r.energy.by_component.at("dram"));
+  // The global buffer: 4096 bytes written then read through its 16-byte ports = 256 + 256
+  // accesses, each costing the table's energy for its size and width.
+  const BufferReport& glb = r.buffers[0];
+  ASSERT_EQ(glb.name, "glb");
+  EXPECT_EQ(glb.writes, bytes / hw.global_buffer.port_width_bytes);
+  EXPECT_EQ(glb.reads, bytes / hw.global_buffer.port_width_bytes);
+  EnergyTable et = test::default_energy(hw);
+  EXPECT_DOUBLE_EQ(glb.energy_pj,
+                   (glb.reads + glb.writes) * et.sram_access(hw.global_buffer.capacity_bytes,
+                                                             hw.global_buffer.port_width_bytes));
 }
 
 TEST(Platform, RunsAreRepeatableOnOneElaboratedPlatform) {
