@@ -4,6 +4,8 @@
 // models::fresh_kernel_context() before it constructs any of these.
 #pragma once
 
+#include "common/hw_config.hpp"
+
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include <cstdint>
@@ -18,6 +20,18 @@
 namespace savp::models::test {
 
 inline sc_core::sc_time ns(double v) { return sc_core::sc_time(v, sc_core::SC_NS); }
+
+// The SRAM the model tests use: 4 banks x 16-byte ports = 64 bytes per cycle; 4 KiB (a
+// multiple of the 64-byte stripe); read latency 3 cycles, write latency 2 cycles.
+inline SramConfig small_sram() {
+  SramConfig c;
+  c.capacity_bytes = 4096;
+  c.banks = 4;
+  c.port_width_bytes = 16;
+  c.read_latency_cycles = 3;
+  c.write_latency_cycles = 2;
+  return c;
+}
 
 // Runs `body` once, as an SC_THREAD, when the simulation starts; the body may wait().
 class TestThread : public sc_core::sc_module {

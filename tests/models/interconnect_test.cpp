@@ -34,16 +34,6 @@ InterconnectConfig noc_config() {
   return c;
 }
 
-SramConfig sram_config() {
-  SramConfig c;
-  c.capacity_bytes = 4096;
-  c.banks = 4;
-  c.port_width_bytes = 16;
-  c.read_latency_cycles = 3;
-  c.write_latency_cycles = 2;
-  return c;
-}
-
 // Bound in the order a (out[0]), b (out[1]), sram (out[2]), but mapped so the sorted map
 // puts b first: routing must follow the binding order, not the sorted order.
 struct Bench {
@@ -51,7 +41,7 @@ struct Bench {
   Interconnect noc{"noc", noc_config(), ns(2)};
   TestMemory a{"a", 0x1000};                // zero latency
   TestMemory b{"b", 0x1000, ns(10)};        // 10 ns per access
-  Sram sram{"sram", sram_config(), ns(2)};  // 4 KiB, mapped as a 2 KiB region
+  Sram sram{"sram", test::small_sram(), ns(2)};  // 4 KiB, mapped as a 2 KiB region
   Bench() {
     init.out.bind(noc.in);
     noc.out.bind(a.in);

@@ -19,17 +19,7 @@ namespace {
 using test::ns;
 using test::TestInitiator;
 
-// 4 banks x 16-byte ports = 64 bytes per cycle; 4 KiB (a multiple of the 64-byte stripe);
-// read latency 3 cycles, write latency 2 cycles; a 2 ns cycle (500 MHz).
-SramConfig small_sram() {
-  SramConfig c;
-  c.capacity_bytes = 4096;
-  c.banks = 4;
-  c.port_width_bytes = 16;
-  c.read_latency_cycles = 3;
-  c.write_latency_cycles = 2;
-  return c;
-}
+using test::small_sram;  // 4 KiB, 4 banks x 16 B, read 3 / write 2 cycles; 2 ns cycle below
 
 struct Bench {
   TestInitiator init{"init"};

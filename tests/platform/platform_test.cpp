@@ -163,17 +163,10 @@ TEST(Platform, DeadlockIsReportedWithTheWaitingEngineAndInstruction) {
   img.code.push_back(with_tokens(
       isa::make_dma(Opcode::Store, amap::kGlbBase, 0x1000, 1, 64, 0, 0), mask(kChunk0), 0));
   img.code.push_back(isa::make_sync(Opcode::Halt));
-  try {
-    p.run(img);
-    FAIL() << "expected a deadlock";
-  } catch (const SimulationError& e) {
-    std::string m = e.what();
-    EXPECT_NE(m.find("deadlock"), std::string::npos) << m;
-    EXPECT_NE(m.find("dma_store"), std::string::npos) << m;
-    EXPECT_NE(m.find("waiting for a token from " + hw.chunks[0].name + " at instruction 0x0"),
-              std::string::npos)
-        << m;
-  }
+  test::expect_run_error<SimulationError>(
+      p, img,
+      {"deadlock", "dma_store",
+       "waiting for a token from " + hw.chunks[0].name + " at instruction 0x0"});
   // The platform is usable again after the failed run.
   RunResult r = p.run(copy_image(256));
   EXPECT_EQ(r.outputs.at("out").size(), 256u);
@@ -188,15 +181,8 @@ TEST(Platform, AddressOutsideEveryRegionFaultsWithTheInstructionAddress) {
   uint64_t bad = amap::kGlbBase + (1ull << 30);
   img.code.push_back(isa::make_dma(Opcode::Load, 0x0, bad, 1, 64, 0, 0));
   img.code.push_back(isa::make_sync(Opcode::Halt));
-  try {
-    p.run(img);
-    FAIL() << "expected a fault";
-  } catch (const SimulationError& e) {
-    std::string m = e.what();
-    EXPECT_NE(m.find("instruction 0x40"), std::string::npos) << m;
-    EXPECT_NE(m.find("0x1040000000"), std::string::npos) << m;
-    EXPECT_NE(m.find("engine states"), std::string::npos) << m;
-  }
+  test::expect_run_error<SimulationError>(p, img,
+                                          {"instruction 0x40", "0x1040000000", "engine states"});
 }
 
 TEST(Platform, FirmwareWithoutHaltFaults) {
@@ -205,16 +191,7 @@ TEST(Platform, FirmwareWithoutHaltFaults) {
   fw::Image img;
   img.code.push_back(isa::make_sync(Opcode::Nop, kLoad));
   img.code.push_back(isa::make_sync(Opcode::Barrier));
-  EXPECT_THROW(
-      {
-        try {
-          p.run(img);
-        } catch (const SimulationError& e) {
-          EXPECT_NE(std::string(e.what()).find("without HALT"), std::string::npos) << e.what();
-          throw;
-        }
-      },
-      SimulationError);
+  test::expect_run_error<SimulationError>(p, img, {"without HALT"});
 }
 
 TEST(Platform, ComputeOnAChunkThePlatformLacksIsRejectedBeforeRunning) {
@@ -237,14 +214,7 @@ TEST(Platform, OperandOutsideTheChunkBufferFaults) {
   isa::Instruction c = isa::make_compute(0, a);
   img.code.push_back(c);
   img.code.push_back(isa::make_sync(Opcode::Halt));
-  try {
-    p.run(img);
-    FAIL() << "expected a fault";
-  } catch (const SimulationError& e) {
-    std::string m = e.what();
-    EXPECT_NE(m.find("instruction 0x0"), std::string::npos) << m;
-    EXPECT_NE(m.find(hw.chunks[0].name), std::string::npos) << m;
-  }
+  test::expect_run_error<SimulationError>(p, img, {"instruction 0x0", hw.chunks[0].name});
 }
 
 // Loads overlapped with stores (two DMA queues) finish sooner than the same work serialised
@@ -281,12 +251,7 @@ TEST(Platform, SimulatedTimeLimitStopsARun) {
   Platform p(hw, test::default_energy(hw));
   RunOptions o;
   o.max_sim_time_us = 0.01;  // 10 ns: far less than one DRAM access
-  try {
-    p.run(copy_image(1 << 16), o);
-    FAIL() << "expected the limit to stop the run";
-  } catch (const SimulationError& e) {
-    EXPECT_NE(std::string(e.what()).find("limit"), std::string::npos) << e.what();
-  }
+  test::expect_run_error<SimulationError>(p, copy_image(1 << 16), {"limit"}, o);
 }
 
 // A run much longer than tREFI sees one all-bank refresh per tREFI on every channel,

@@ -1,6 +1,9 @@
 // Helpers for platform tests: the shipped default config and small hand-built images.
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <initializer_list>
 #include <string>
 
 #include "common/energy_table.hpp"
@@ -8,6 +11,7 @@
 #include "firmware/address_map.hpp"
 #include "firmware/image.hpp"
 #include "firmware/isa.hpp"
+#include "platform/platform.hpp"
 
 namespace savp::test {
 
@@ -22,6 +26,20 @@ inline isa::Instruction with_tokens(isa::Instruction in, uint32_t wait, uint32_t
   in.set(isa::kWaitMask, wait);
   in.set(isa::kSignalMask, signal);
   return in;
+}
+
+// Runs `img`, expecting it to throw `E` whose message contains every one of `phrases`.
+template <typename E>
+void expect_run_error(Platform& p, const fw::Image& img, std::initializer_list<std::string> phrases,
+                      const RunOptions& opt = {}) {
+  try {
+    p.run(img, opt);
+    ADD_FAILURE() << "expected the run to fail";
+  } catch (const E& e) {
+    std::string m = e.what();
+    for (const std::string& want : phrases)
+      EXPECT_NE(m.find(want), std::string::npos) << "missing '" << want << "' in: " << m;
+  }
 }
 
 }  // namespace savp::test
