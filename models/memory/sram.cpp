@@ -22,16 +22,22 @@ sc_core::sc_time Sram::access(unsigned len, uint32_t latency_cycles,
   return start - now + cycle_ * static_cast<double>(cycles + latency_cycles);
 }
 
+// Port-width words an access touches: a misaligned access spans one more word.
+uint64_t Sram::words_touched(uint64_t addr, unsigned len) const {
+  const uint64_t w = cfg_.port_width_bytes;
+  return len == 0 ? 0 : (addr + len - 1) / w - addr / w + 1;
+}
+
 void Sram::read(uint64_t addr, uint8_t* dst, unsigned len, sc_core::sc_time& delay) {
   std::memcpy(dst, mem_.data() + addr, len);
-  stats_.reads += ceil_div(len, cfg_.port_width_bytes);
+  stats_.reads += words_touched(addr, len);
   stats_.read_bytes += len;
   delay = access(len, cfg_.read_latency_cycles, delay);
 }
 
 void Sram::write(uint64_t addr, const uint8_t* src, unsigned len, sc_core::sc_time& delay) {
   std::memcpy(mem_.data() + addr, src, len);
-  stats_.writes += ceil_div(len, cfg_.port_width_bytes);
+  stats_.writes += words_touched(addr, len);
   stats_.write_bytes += len;
   delay = access(len, cfg_.write_latency_cycles, delay);
 }

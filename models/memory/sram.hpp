@@ -45,6 +45,7 @@ class Sram : public MemoryTarget {
   }
 
  private:
+  uint64_t words_touched(uint64_t addr, unsigned len) const;
   sc_core::sc_time access(unsigned len, uint32_t latency_cycles, const sc_core::sc_time& delay);
 
   SramConfig cfg_;

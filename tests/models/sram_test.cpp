@@ -42,10 +42,25 @@ TEST(Sram, ReadTakesTransferCyclesPlusReadLatency) {
   // Arrives at 10 ns, port free: ceil(100/64) = 2 transfer cycles + 3 latency = 5 cycles
   // = 10 ns -> done at 10 + 10 = 20 ns.
   EXPECT_EQ(d, ns(20));
-  // Counted in port-width words: ceil(100/16) = 7.
+  // Counted in port-width words touched: [0x40, 0xa4) spans words 4..10 = 7.
   EXPECT_EQ(b.sram.stats().reads, 7u);
   EXPECT_EQ(b.sram.stats().read_bytes, 100u);
   EXPECT_EQ(b.sram.stats().writes, 0u);
+}
+
+TEST(Sram, MisalignedAccessesCountEveryWordTheyTouch) {
+  fresh_kernel_context();
+  Bench b;
+  b.init.body = [&] {
+    std::vector<uint8_t> buf(16);
+    sc_core::sc_time d = sc_core::SC_ZERO_TIME;
+    b.init.read(0x8, buf.data(), 16, d);   // [0x8, 0x18): words 0 and 1
+    b.init.write(0x1f, buf.data(), 2, d);  // [0x1f, 0x21): words 1 and 2
+    b.init.read(0x20, buf.data(), 16, d);  // aligned: word 2 only
+  };
+  sc_core::sc_start();
+  EXPECT_EQ(b.sram.stats().reads, 3u);
+  EXPECT_EQ(b.sram.stats().writes, 2u);
 }
 
 TEST(Sram, BackToBackAccessesSerialiseOnThePort) {
