@@ -30,7 +30,8 @@
 //    batch norm, and every adder layer (whose raw sum -|x - w| is never positive, so AdderNet
 //    always follows it with a batch norm), also gets the batch norm's shift: per output channel,
 //    minus the rounded mean of its accumulator over the calibration input's output positions,
-//    so the channel is centred on zero.
+//    so the channel is centred on zero. A single-pixel output (linear) has one sample per
+//    channel, so there every channel is shifted by the mean over all its channels instead.
 //  - conv / linear requantization: M / 2^S = qmax(act_bits) / peak, peak the largest
 //    accumulator on the calibration input (ReLU layers: the largest positive one; without ReLU:
 //    the largest |accumulator|), so the calibration input's outputs span the range unsaturated.
