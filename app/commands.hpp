@@ -14,5 +14,6 @@ Action add_validate(CLI::App& app);
 Action add_asm(CLI::App& app);
 Action add_disasm(CLI::App& app);
 Action add_sim(CLI::App& app);
+Action add_run(CLI::App& app);
 
 }  // namespace savp::app

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   reg(savp::app::add_asm);
   reg(savp::app::add_disasm);
   reg(savp::app::add_sim);
+  reg(savp::app::add_run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
