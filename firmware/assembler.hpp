@@ -3,6 +3,8 @@
 // offending token (or the character inside it); the assembler never crashes on bad input.
 #pragma once
 
+#include "common/splitmix64.hpp"
+
 #include <cstdint>
 #include <string>
 
@@ -18,15 +20,6 @@ Image assemble_file(const std::string& path);  // throws savp::Error if the file
 // "Fast splittable pseudorandom number generators", OOPSLA 2014): state += golden gamma,
 // then the murmur3-style finalizer. Value i of `.random A LEN SEED LO HI` is
 // LO + (splitmix64 output i % (HI - LO + 1)), the state starting at SEED.
-struct SplitMix64 {
-  uint64_t state;
-  explicit SplitMix64(uint64_t seed) : state(seed) {}
-  uint64_t next() {
-    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-};
+using savp::SplitMix64;  // common/splitmix64.hpp
 
 }  // namespace savp::fw

@@ -9,36 +9,14 @@
 
 #include "common/arith.hpp"
 #include "common/errors.hpp"
+#include "common/splitmix64.hpp"
 #include "mapper/reference_executor.hpp"
 
 namespace savp::mapper {
 
 namespace {
 
-// SplitMix64: a small, portable generator (the standard library's distributions differ between
-// implementations, and the bytes must not).
-struct Rng {
-  uint64_t s;
-  explicit Rng(uint64_t seed) : s(seed) {}
-  uint64_t next() {
-    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  // Uniform in [0, n), without modulo bias.
-  uint64_t below(uint64_t n) {
-    const uint64_t limit = std::numeric_limits<uint64_t>::max() -
-                           std::numeric_limits<uint64_t>::max() % n;
-    uint64_t v;
-    do v = next();
-    while (v >= limit);
-    return v % n;
-  }
-  int64_t range(int64_t lo, int64_t hi) {  // uniform in [lo, hi]
-    return lo + static_cast<int64_t>(below(static_cast<uint64_t>(hi - lo + 1)));
-  }
-};
+using Rng = SplitMix64;  // common/splitmix64.hpp: portable, so the weights are too
 
 // A stream per (seed, name): FNV-1a of the name mixed with the seed. Layer names never contain
 // '#', so "name#bias" cannot collide with another layer's name.
