@@ -9,6 +9,7 @@
 #include "common/energy_table.hpp"
 #include "common/hw_config.hpp"
 #include "mapper/codegen.hpp"
+#include "mapper/cost_model.hpp"
 #include "mapper/network.hpp"
 #include "mapper/quantized_network.hpp"
 #include "mapper/reference_executor.hpp"
@@ -55,6 +56,21 @@ Action add_run(CLI::App& app) {
     RunOptions ro;
     ro.functional = o->functional || (!o->timing_only && hw.simulation.functional);
     ro.image_name = net.name;
+    const std::vector<mapper::LayerPrediction> pred = mapper::predict(m, q, hw);
+    for (size_t i = 0; i < net.layers.size(); ++i) {
+      const mapper::Layer& l = net.layers[i];
+      const mapper::LayerPlacement& p = m.layers[i];
+      if (p.chunk < 0 || p.instr_range.size() != 2) continue;  // flatten: no code
+      LayerSpan sp;
+      sp.name = l.name;
+      sp.op = l.has_weights() ? fmt::format("{}/{}", mapper::to_string(l.type), to_string(l.op))
+                              : std::string(mapper::to_string(l.type));
+      sp.first = p.instr_range[0];
+      sp.last = p.instr_range[1];
+      sp.predicted_cycles = pred[i].predicted_cycles;
+      sp.roofline_cycles = pred[i].roofline_cycles;
+      ro.layers.push_back(sp);
+    }
     RunResult r = platform.run(m.image, ro);
     std::cout << report_text(r);
     if (!o->report.empty()) {

@@ -10,6 +10,7 @@
 #include "firmware/address_map.hpp"
 #include "models/base/kernel_context.hpp"
 #include "models/chunk/chunk.hpp"
+#include "models/chunk/tile_kernels.hpp"
 #include "models/controller/controller.hpp"
 #include "models/dma/dma_engine.hpp"
 #include "models/dram/dram.hpp"
@@ -126,7 +127,124 @@ struct Platform::Impl {
   }
 
   RunResult collect(const RunOptions& opt, double wall_s);
+
+  // Per-layer accounting (RunOptions::layers), filled by the controller's observer.
+  struct LayerAcc {
+    bool seen = false;
+    sc_core::sc_time first, last;
+    uint64_t instructions = 0, compute_cycles = 0, pe_ops = 0, vector_ops = 0, dma_bytes = 0;
+    double compute_pj = 0.0;  // PE + vector energy
+    int chunk = -1;
+  };
+  std::vector<LayerAcc> layer_acc;
+  std::vector<int> layer_of;  // instruction index -> span index, -1: none
+  void install_layer_observer(const fw::Image& img, const RunOptions& opt);
+  void fill_layers(const RunOptions& opt, RunResult& r) const;
 };
+
+void Platform::Impl::install_layer_observer(const fw::Image& img, const RunOptions& opt) {
+  layer_acc.assign(opt.layers.size(), LayerAcc{});
+  layer_of.assign(img.code.size(), -1);
+  if (opt.layers.empty()) {
+    ctrl->set_observer(nullptr);
+    return;
+  }
+  for (size_t s = 0; s < opt.layers.size(); ++s)
+    for (uint64_t i = opt.layers[s].first; i < opt.layers[s].last && i < img.code.size(); ++i)
+      layer_of[i] = static_cast<int>(s);
+  const uint64_t base = img.code_base;
+  ctrl->set_observer([this, base](int engine, uint64_t pc, const isa::Instruction& in,
+                                  sc_core::sc_time, sc_core::sc_time start,
+                                  sc_core::sc_time finish) {
+    if (pc < base) return;
+    const uint64_t idx = (pc - base) / isa::kInstrBytes;
+    if (idx >= layer_of.size() || layer_of[idx] < 0) return;
+    LayerAcc& a = layer_acc[static_cast<size_t>(layer_of[idx])];
+    if (!a.seen || start < a.first) a.first = start;
+    if (!a.seen || finish > a.last) a.last = finish;
+    a.seen = true;
+    ++a.instructions;
+    if (engine >= isa::kFirstChunkEngine) {
+      const int c = engine - isa::kFirstChunkEngine;
+      const ChunkConfig& cc = hw.chunks[static_cast<size_t>(c)];
+      a.chunk = c;
+      a.compute_cycles += static_cast<uint64_t>((finish - start) / cycle + 0.5);
+      // The same costs the chunk counts in its statistics (models/chunk/chunk.cpp).
+      const chunk::TileCost cost = chunk::tile_cost(cc, in);
+      a.vector_ops += cost.vector_ops;
+      a.compute_pj += static_cast<double>(cost.vector_ops) * energy.vector_op_pj;
+      const isa::ComputeOp op = in.compute_op();
+      if (op == isa::ComputeOp::Conv || op == isa::ComputeOp::DwConv) {
+        a.pe_ops += cost.pe_ops;
+        a.compute_pj += static_cast<double>(cost.pe_ops) *
+                        energy.pe_op(cc.kind, static_cast<int>(in.get(isa::kWBits)));
+      }
+    } else {
+      a.dma_bytes += in.get(isa::kRows) * in.get(isa::kRowBytes);
+    }
+  });
+}
+
+void Platform::Impl::fill_layers(const RunOptions& opt, RunResult& r) const {
+  r.layers.clear();
+  r.totals = LayerReport{};
+  if (opt.layers.empty()) return;
+  uint64_t all_bytes = 0, all_instrs = 0, all_cycles = 0;
+  auto span_cycles = [&](const LayerAcc& a) {
+    return a.seen ? static_cast<uint64_t>((a.last - a.first) / cycle + 0.5) : 0;
+  };
+  for (const LayerAcc& a : layer_acc)
+    all_bytes += a.dma_bytes, all_instrs += a.instructions, all_cycles += span_cycles(a);
+  auto comp = [&](const char* k) {
+    auto it = r.energy.by_component.find(k);
+    return it == r.energy.by_component.end() ? 0.0 : it->second;
+  };
+  const double moved = comp("sram") + comp("dram") + comp("interconnect");
+  const double ctrl_pj = comp("controller"), leak_pj = comp("leakage");
+  LayerReport& t = r.totals;
+  t.name = "total";
+  t.chunk = "-";
+  for (size_t s = 0; s < opt.layers.size(); ++s) {
+    const LayerSpan& sp = opt.layers[s];
+    const LayerAcc& a = layer_acc[s];
+    LayerReport l;
+    l.name = sp.name;
+    l.op = sp.op;
+    l.chunk = a.chunk >= 0 ? hw.chunks[static_cast<size_t>(a.chunk)].name : "-";
+    l.instructions = a.instructions;
+    l.cycles = span_cycles(a);
+    l.compute_cycles = a.compute_cycles;
+    l.stall_cycles = l.cycles > l.compute_cycles ? l.cycles - l.compute_cycles : 0;
+    l.predicted_cycles = sp.predicted_cycles;
+    l.roofline_cycles = sp.roofline_cycles;
+    l.pe_ops = a.pe_ops;
+    l.vector_ops = a.vector_ops;
+    l.dma_bytes = a.dma_bytes;
+    l.energy_pj = a.compute_pj +
+                  (all_bytes ? moved * static_cast<double>(a.dma_bytes) / all_bytes : 0.0) +
+                  (all_instrs ? ctrl_pj * static_cast<double>(a.instructions) / all_instrs : 0.0) +
+                  (all_cycles ? leak_pj * static_cast<double>(l.cycles) / all_cycles : 0.0);
+    if (a.chunk >= 0 && l.cycles > 0) {
+      const ChunkConfig& cc = hw.chunks[static_cast<size_t>(a.chunk)];
+      l.pe_utilization = static_cast<double>(l.pe_ops) /
+                         (static_cast<double>(l.cycles) * cc.rows * cc.cols);
+    }
+    t.instructions += l.instructions;
+    t.compute_cycles += l.compute_cycles;
+    t.predicted_cycles += l.predicted_cycles;
+    t.roofline_cycles += l.roofline_cycles;
+    t.pe_ops += l.pe_ops;
+    t.vector_ops += l.vector_ops;
+    t.dma_bytes += l.dma_bytes;
+    t.energy_pj += l.energy_pj;
+    r.layers.push_back(std::move(l));
+  }
+  t.cycles = r.cycles;
+  t.stall_cycles = t.cycles > t.compute_cycles ? t.cycles - t.compute_cycles : 0;
+  double pes = 0;
+  for (const ChunkConfig& cc : hw.chunks) pes += static_cast<double>(cc.rows) * cc.cols;
+  t.pe_utilization = t.cycles && pes > 0 ? t.pe_ops / (static_cast<double>(t.cycles) * pes) : 0.0;
+}
 
 Platform::Platform(const HwConfig& hw, const EnergyTable& energy) {
   if (g_platform_alive)
@@ -148,6 +266,7 @@ RunResult Platform::run(const fw::Image& img, const RunOptions& opt) {
   for (size_t i = 0; i < img.code.size(); ++i) isa::encode(img.code[i], &code[i * isa::kInstrBytes]);
   p.dram->load(img.code_base, code.data(), code.size());
   for (auto& c : p.chunks) c->set_functional(opt.functional);
+  p.install_layer_observer(img, opt);
 
   auto t0 = std::chrono::steady_clock::now();
   p.ctrl->start(img.code_base, img.code.size(),
@@ -170,6 +289,7 @@ RunResult Platform::run(const fw::Image& img, const RunOptions& opt) {
     throw SimulationError(msg + "\nengine states:\n" + states);
   }
   RunResult r = p.collect(opt, wall);
+  p.fill_layers(opt, r);
   for (const fw::OutputRegion& o : img.outputs) {
     std::vector<uint8_t> bytes(o.bytes);
     p.dram->dump(o.addr, bytes.data(), bytes.size());

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/energy_table.hpp"
 #include "common/hw_config.hpp"
@@ -14,10 +15,21 @@
 
 namespace savp {
 
+// A layer's instructions [first, last) in the image's code, for per-layer accounting. Plain
+// data so platform/ does not depend on the mapper; predicted / roofline cycles are copied to
+// the report as given.
+struct LayerSpan {
+  std::string name;
+  std::string op;
+  uint64_t first = 0, last = 0;
+  uint64_t predicted_cycles = 0, roofline_cycles = 0;
+};
+
 struct RunOptions {
   bool functional = true;       // compute real outputs on the chunks
   double max_sim_time_us = 0;   // stop a run that simulates longer (0 = no limit)
   std::string image_name;       // for the report
+  std::vector<LayerSpan> layers;  // when non-empty, RunResult::layers is filled
 };
 
 class Platform {

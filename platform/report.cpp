@@ -81,6 +81,32 @@ json report_json(const RunResult& r) {
                     {"instructions", r.simulator.instructions},
                     {"transactions_per_second", r.simulator.transactions_per_second},
                     {"simulated_cycles_per_second", r.simulator.simulated_cycles_per_second}};
+  if (!r.layers.empty()) {
+    auto layer_json = [](const LayerReport& l) {
+      return json{{"name", l.name},
+                  {"op", l.op},
+                  {"chunk", l.chunk},
+                  {"instructions", l.instructions},
+                  {"cycles", l.cycles},
+                  {"compute_cycles", l.compute_cycles},
+                  {"stall_cycles", l.stall_cycles},
+                  {"predicted_cycles", l.predicted_cycles},
+                  {"roofline_cycles", l.roofline_cycles},
+                  {"pe_ops", l.pe_ops},
+                  {"vector_ops", l.vector_ops},
+                  {"dma_bytes", l.dma_bytes},
+                  {"energy_pj", l.energy_pj},
+                  {"pe_utilization", l.pe_utilization}};
+    };
+    json layers = json::array();
+    for (const LayerReport& l : r.layers) layers.push_back(layer_json(l));
+    j["layers"] = layers;
+    json t = layer_json(r.totals);
+    t.erase("name");
+    t.erase("op");
+    t.erase("chunk");
+    j["totals"] = t;
+  }
   json outs = json::object();
   for (const auto& [name, bytes] : r.outputs) outs[name] = {{"bytes", bytes.size()}};
   j["outputs"] = outs;
@@ -117,6 +143,22 @@ std::string report_text(const RunResult& r) {
                      100.0 * e.utilization,
                      e.kind == "dma" ? std::string("-")
                                      : fmt::format("{:.1f}%", 100.0 * e.pe_utilization));
+  if (!r.layers.empty()) {
+    s += fmt::format("\n{:<16} {:<14} {:<8} {:>10} {:>10} {:>10} {:>10} {:>10} {:>13} {:>7}\n",
+                     "layer", "op", "chunk", "cycles", "compute", "stall", "predicted",
+                     "roofline", "energy", "PE util");
+    auto row = [&](const LayerReport& l, const std::string& name) {
+      s += fmt::format("{:<16} {:<14} {:<8} {:>10} {:>10} {:>10} {:>10} {:>10} {:>13} {:>6.1f}%\n",
+                       name, l.op.empty() ? "-" : l.op, l.chunk.empty() ? "-" : l.chunk, l.cycles,
+                       l.compute_cycles, l.stall_cycles, l.predicted_cycles, l.roofline_cycles,
+                       pj(l.energy_pj), 100.0 * l.pe_utilization);
+    };
+    for (const LayerReport& l : r.layers) row(l, l.name);
+    row(r.totals, "total");
+    if (r.totals.predicted_cycles > 0 && r.totals.cycles > 0)
+      s += fmt::format("predicted / simulated cycles: {:.3f}\n",
+                       static_cast<double>(r.totals.predicted_cycles) / r.totals.cycles);
+  }
   const DramReport& d = r.dram;
   uint64_t acc = d.row_hits + d.row_misses + d.row_conflicts;
   s += fmt::format(

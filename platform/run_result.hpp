@@ -72,6 +72,35 @@ struct SimulatorReport {
   double simulated_cycles_per_second = 0.0;
 };
 
+// One layer's share of the run (RunOptions::layers). The platform fills the simulated fields
+// from the instructions in the layer's span:
+//  cycles: from the earliest start to the latest finish of its instructions;
+//  compute_cycles: the chunk busy cycles of its COMPUTE instructions;
+//  stall_cycles: cycles - compute_cycles (the layer waited on data movement or tokens);
+//  energy_pj: its PE and vector energy (its COMPUTE instructions' ops) + the run's SRAM, DRAM
+//    and interconnect energy x (bytes its DMA instructions moved / all DMA bytes) + the run's
+//    controller energy x (its instructions / all the layers' instructions) + the run's leakage
+//    x (its cycles / the sum of the layers' cycles); so the layers' energies add up to the
+//    run's total (the controller's barriers and the gaps between layers are spread too);
+//  pe_utilization: PE ops / (cycles x PEs of its chunk).
+// predicted_cycles and roofline_cycles come from the caller (the mapper's cost model).
+struct LayerReport {
+  std::string name;
+  std::string op;     // operator (from the caller)
+  std::string chunk;  // the chunk its COMPUTE instructions ran on ("-" if none)
+  uint64_t instructions = 0;
+  uint64_t cycles = 0;
+  uint64_t compute_cycles = 0;
+  uint64_t stall_cycles = 0;
+  uint64_t predicted_cycles = 0;
+  uint64_t roofline_cycles = 0;
+  uint64_t pe_ops = 0;
+  uint64_t vector_ops = 0;
+  uint64_t dma_bytes = 0;
+  double energy_pj = 0.0;
+  double pe_utilization = 0.0;
+};
+
 struct RunResult {
   std::string hw_name;
   std::string image_name;
@@ -84,6 +113,10 @@ struct RunResult {
   std::vector<BufferReport> buffers;
   DramReport dram;
   SimulatorReport simulator;
+  // Per layer, when RunOptions::layers was given; totals: cycles = the run's cycles, the other
+  // counts summed over the layers, stall = cycles - compute.
+  std::vector<LayerReport> layers;
+  LayerReport totals;
   std::map<std::string, std::vector<uint8_t>> outputs;  // output regions read back from DRAM
 };
 
