@@ -8,7 +8,9 @@
 #include <set>
 
 #include "common/errors.hpp"
+#include "common/tile_timing.hpp"
 #include "firmware/address_map.hpp"
+#include "mapper/cost_model.hpp"
 
 namespace savp::mapper {
 
@@ -19,6 +21,11 @@ using isa::Opcode;
 
 constexpr uint64_t kAlign = 64;
 constexpr uint64_t kMaxField16 = 65535;
+// Per-DMA-instruction overhead (setup + latency) the tiling estimate assumes, in cycles.
+constexpr double kDmaOverhead = 80.0;
+constexpr uint64_t kDoubleBufferBands[] = {4};
+constexpr double kDoubleBufferGain = 0.95;
+
 uint64_t align_up(uint64_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
 uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 uint32_t bit(int engine) { return 1u << engine; }
@@ -84,9 +91,15 @@ std::vector<uint64_t> block_sizes(uint64_t n, uint64_t cap) {
   return {s.rbegin(), s.rend()};
 }
 
-Tiling choose_tiling(const Layer& l, Kind kind, const Geo& g, const ChunkConfig& cc) {
-  const uint64_t IB = cc.ibuf.capacity_bytes, WB = cc.wbuf.capacity_bytes,
-                 OB = cc.obuf.capacity_bytes;
+// Buffer capacity per tile: the whole buffer, or one 64-byte aligned half (double buffering).
+uint64_t tile_cap(uint64_t cap, bool halves) { return halves ? cap / 2 / kAlign * kAlign : cap; }
+
+// With `halves`, tiles must fit half of every buffer, and no tile fitting returns rb == 0.
+Tiling choose_tiling(const Layer& l, Kind kind, const Geo& g, const ChunkConfig& cc,
+                     bool halves = false, uint64_t min_bands = 1) {
+  const uint64_t IB = tile_cap(cc.ibuf.capacity_bytes, halves),
+                 WB = tile_cap(cc.wbuf.capacity_bytes, halves),
+                 OB = tile_cap(cc.obuf.capacity_bytes, halves);
   Tiling best;
   const std::vector<uint64_t> cbs =
       kind == Kind::Dense ? block_sizes(g.c, kMaxField16) : std::vector<uint64_t>{0};
@@ -98,7 +111,8 @@ Tiling choose_tiling(const Layer& l, Kind kind, const Geo& g, const ChunkConfig&
       Need n1 = need_of(kind, g, 1, kb, cb, split);
       if (n1.ibuf > IB || n1.wbuf > WB || n1.obuf > OB) continue;
       // Largest band that fits, then balanced over the bands.
-      uint64_t lo = 1, hi = g.oh;
+      // Double buffering needs several steps to overlap: at least kDoubleBufferBands bands.
+      uint64_t lo = 1, hi = std::max<uint64_t>(1, g.oh / min_bands);
       while (lo < hi) {
         uint64_t mid = (lo + hi + 1) / 2;
         Need n = need_of(kind, g, mid, kb, cb, split);
@@ -144,7 +158,7 @@ Tiling choose_tiling(const Layer& l, Kind kind, const Geo& g, const ChunkConfig&
       }
     }
   }
-  if (best.rb == 0) {
+  if (best.rb == 0 && !halves) {
     // The smallest tile: one output row, one output channel, one input channel.
     const bool split = kind == Kind::Dense && g.c > 1;
     Need n = need_of(kind, g, 1, 1, 1, split);
@@ -160,6 +174,55 @@ Tiling choose_tiling(const Layer& l, Kind kind, const Geo& g, const ChunkConfig&
     throw Error(fmt::format("{}: no tile fits the buffers: {}", desc(l), msg));
   }
   return best;
+}
+
+// Estimated cycles of a layer with tiling t: a replay of the step loop (the same token rules as
+// the emitted code, lag 2 with halves, else 1) with compute from the chunk's timing model and
+// DMA at the DRAM peak plus a fixed overhead per instruction.
+double estimate_cycles(Kind kind, const Geo& g, const ChunkConfig& cc, const Tiling& t,
+                       bool halves, double peak) {
+  const uint64_t bands = ceil_div(g.oh, t.rb), kblocks = ceil_div(g.k, t.kb);
+  const uint64_t csteps = kind == Kind::Dense ? ceil_div(g.c, t.cb) : 1;
+  const bool split = csteps > 1;
+  const size_t lag = halves ? 2 : 1;
+  auto dma = [&](double bytes) { return kDmaOverhead + bytes / peak; };
+  std::vector<double> cf, sf;
+  double lf = 0, cfree = 0, sfree = 0;
+  for (uint64_t kbi = 0; kbi < kblocks; ++kbi) {
+    const uint64_t nk = std::min(t.kb, g.k - kbi * t.kb);
+    for (uint64_t b = 0; b < bands; ++b) {
+      const uint64_t oy0 = b * t.rb, nr = std::min(t.rb, g.oh - oy0);
+      uint64_t iy0, ih, pt;
+      g.band(oy0, nr, iy0, ih, pt);
+      for (uint64_t cs = 0; cs < csteps; ++cs) {
+        const uint64_t nc = kind == Kind::Dense ? std::min(t.cb, g.c - cs * t.cb) : nk;
+        double load = dma(static_cast<double>(ih * g.w * nc));
+        if (kind != Kind::Pool && (split || b == 0))
+          load += dma(static_cast<double>(nk * g.kh * g.kw * (kind == Kind::Dense ? nc : 1))) +
+                  (cs == 0 ? dma(static_cast<double>(nk * 4)) : 0.0);
+        double comp = 0;
+        if (kind == Kind::Pool)
+          comp = static_cast<double>(vector_cycles(cc.cols, nr * g.ow * nk, g.kh * g.kw));
+        else
+          comp = static_cast<double>(
+              systolic_cost(cc.rows, cc.cols, cc.dataflow,
+                            kind == Kind::Dense ? ConvDims{nr * g.ow, nk, g.kh * g.kw * nc, 1}
+                                                : ConvDims{nr * g.ow, 1, g.kh * g.kw, nk})
+                  .cycles);
+        const size_t s = cf.size();
+        lf = std::max(lf, s >= lag ? cf[s - lag] : 0.0) + load;
+        double start = std::max(cfree, lf);
+        if (cs == 0 && sf.size() >= lag) start = std::max(start, sf[sf.size() - lag]);
+        cfree = start + comp;
+        cf.push_back(cfree);
+        if (cs + 1 == csteps) {
+          sfree = std::max(sfree, cfree) + dma(static_cast<double>(nr * g.ow * nk));
+          sf.push_back(sfree);
+        }
+      }
+    }
+  }
+  return sfree;
 }
 
 // Builds the instruction stream with DRAM addresses relative to the data base (relocated
@@ -189,35 +252,44 @@ class Emitter {
     chunk_engine_ = isa::chunk_engine(chunk);
     chunk_ = chunk;
     need_load_wait_ = false;
-    store_token_ = false;
     step_loads_ = 0;
     pending_.clear();
   }
 
-  // The step's COMPUTE; `more` says whether another step of this layer follows, `store` whether
-  // this compute finishes an output tile (a STORE follows).
-  void compute(const isa::ComputeArgs& a, bool more, bool store) {
+  // Starts a step (its loads, then one COMPUTE); `wait_chunk`: its first LOAD pops a
+  // chunk -> load token (a buffer it overwrites is free).
+  void begin_step(bool wait_chunk) {
+    need_load_wait_ = wait_chunk;
+    step_loads_ = 0;
+    pending_.clear();
+  }
+
+  // The step's COMPUTE (its last LOAD is made to signal it). `wait_store`: pops a store -> chunk
+  // token (the obuf (half) is free); `signal_load`: a later LOAD waits for this compute;
+  // `store`: this compute finishes an output tile (a STORE follows).
+  void compute(const isa::ComputeArgs& a, bool wait_store, bool signal_load, bool store) {
     uint32_t wait = 0, signal = 0;
     if (!pending_.empty()) {
       isa::Instruction& last = code[pending_.back()];
       last.set(isa::kSignalMask, last.signal_mask() | bit(chunk_engine_));
       wait |= bit(isa::kEngineLoad);
     }
-    if (store_token_) wait |= bit(isa::kEngineStore), store_token_ = false;
-    if (more) signal |= bit(isa::kEngineLoad);
+    if (wait_store) wait |= bit(isa::kEngineStore);
+    if (signal_load) signal |= bit(isa::kEngineLoad);
     if (store) signal |= bit(isa::kEngineStore);
     isa::Instruction in = isa::make_compute(chunk_, a);
     in.set(isa::kWaitMask, wait);
     in.set(isa::kSignalMask, signal);
     code.push_back(in);
-    need_load_wait_ = more;
+    need_load_wait_ = false;
     step_loads_ = 0;
     pending_.clear();
   }
 
-  // The STORE after a compute that signalled store; `more` says whether a compute follows.
+  // The STORE after a compute that signalled store; `signal_chunk`: a later COMPUTE waits for
+  // it (it frees the obuf (half)).
   void store(uint64_t src, uint64_t dst, uint64_t rows, uint64_t row_bytes, uint64_t src_stride,
-             uint64_t dst_stride, bool more) {
+             uint64_t dst_stride, bool signal_chunk) {
     if (rows > 1 && row_bytes == src_stride && row_bytes == dst_stride) {
       row_bytes *= rows;
       src_stride = dst_stride = row_bytes;
@@ -227,10 +299,7 @@ class Emitter {
         Opcode::Store, src, dst, static_cast<uint32_t>(rows), static_cast<uint32_t>(row_bytes),
         static_cast<uint32_t>(src_stride), static_cast<uint32_t>(dst_stride));
     in.set(isa::kWaitMask, bit(chunk_engine_));
-    if (more) {
-      in.set(isa::kSignalMask, bit(chunk_engine_));
-      store_token_ = true;
-    }
+    if (signal_chunk) in.set(isa::kSignalMask, bit(chunk_engine_));
     code.push_back(in);
   }
 
@@ -238,7 +307,7 @@ class Emitter {
 
  private:
   int chunk_ = 0, chunk_engine_ = 2;
-  bool need_load_wait_ = false, store_token_ = false;
+  bool need_load_wait_ = false;
   int step_loads_ = 0;
   std::vector<size_t> pending_;
 };
@@ -342,6 +411,7 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
       pl.tile_k = u32(tb), pl.ibuf_bytes = b_off + tb, pl.obuf_bytes = tb;
       for (uint64_t t = 0; t < nt; ++t) {
         const uint64_t e0 = t * tb, ne = std::min(tb, total - e0);
+        em.begin_step(t > 0);
         em.load(in_addr + e0, ibuf(chunk), 1, ne, ne, ne);
         em.load(b_addr + e0, ibuf(chunk) + b_off, 1, ne, ne, ne);
         isa::ComputeArgs a;
@@ -355,7 +425,7 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
         a.in = 0, a.w = u32(b_off), a.out = 0;
         a.flags = l.relu ? isa::kFlagRelu : 0;
         const bool more = t + 1 < nt;
-        em.compute(a, more, true);
+        em.compute(a, t > 0, more, true);
         em.store(obuf(chunk), dst + e0, 1, ne, ne, ne, more);
       }
       pl.instr_range = {first_instr, em.code.size()};
@@ -401,9 +471,29 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
       g = Geo{l.in_shape.h, l.in_shape.w, l.in_shape.c, l.out_shape.h, l.out_shape.w, l.out_shape.c,
               l.kernel_h,   l.kernel_w,   l.stride_h,   l.pad_h,       l.pad_w};
     }
-    const Tiling t = choose_tiling(l, kind, g, cc);
+    const Tiling t1 = choose_tiling(l, kind, g, cc);
+    // Double buffering (tiles in half buffers, at least kDoubleBufferBands bands to overlap)
+    // when its estimated cycles beat single buffering's by a margin (the estimate ignores the
+    // DRAM / buffer contention of overlapped transfers).
+    const double peak = dram_bytes_per_cycle(hw);
+    bool db = false;
+    Tiling t = t1;
+    double best_est = estimate_cycles(kind, g, cc, t1, false, peak);
+    for (uint64_t mb : kDoubleBufferBands) {
+      if (mb > g.oh) break;
+      const Tiling t2 = choose_tiling(l, kind, g, cc, true, mb);
+      if (t2.rb == 0) continue;
+      const double e = estimate_cycles(kind, g, cc, t2, true, peak);
+      if (e < kDoubleBufferGain * best_est) best_est = e, t = t2, db = true;
+    }
+    // Byte offsets of half 1 of each buffer (0: single buffering).
+    const uint64_t ib_half = db ? tile_cap(cc.ibuf.capacity_bytes, true) : 0;
+    const uint64_t wb_half = db ? tile_cap(cc.wbuf.capacity_bytes, true) : 0;
+    const uint64_t ob_half = db ? tile_cap(cc.obuf.capacity_bytes, true) : 0;
     pl.tile_rows = u32(t.rb), pl.tile_k = u32(t.kb), pl.tile_c = u32(t.cb);
-    pl.ibuf_bytes = t.ibuf, pl.wbuf_bytes = t.wbuf, pl.obuf_bytes = t.obuf;
+    pl.double_buffered = db;
+    pl.ibuf_bytes = ib_half + t.ibuf, pl.wbuf_bytes = (kind == Kind::Pool ? 0 : wb_half) + t.wbuf,
+    pl.obuf_bytes = ob_half + t.obuf;
     const uint64_t bands = ceil_div(g.oh, t.rb), kblocks = ceil_div(g.k, t.kb);
     const uint64_t csteps = kind == Kind::Dense ? ceil_div(g.c, t.cb) : 1;
     const bool split = csteps > 1;
@@ -447,8 +537,8 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
       bias_addr = data.add(std::move(bb));
     }
 
-    const uint64_t total_steps = kblocks * bands * csteps;
-    uint64_t step = 0;
+    const uint64_t total_steps = kblocks * bands * csteps, total_tiles = kblocks * bands;
+    uint64_t step = 0, tile = 0;  // 0-based indices of the step / output tile being emitted
     for (uint64_t kbi = 0; kbi < kblocks; ++kbi) {
       const uint64_t k0 = kbi * t.kb, nk = std::min(t.kb, g.k - k0);
       for (uint64_t b = 0; b < bands; ++b) {
@@ -456,18 +546,24 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
         uint64_t iy0, ih, pad_t;
         g.band(oy0, nr, iy0, ih, pad_t);
         const uint64_t outs = nr * g.ow * nk;
-        const uint64_t acc_off = align_up(outs);
+        // Buffer halves: the output tile's obuf half, per step the ibuf half, and the wbuf half
+        // of the weights it uses (loaded per step when split, else per output-channel block).
+        const uint64_t o_off = (tile % 2) * ob_half;
+        const uint64_t acc_off = o_off + align_up(outs);
         for (uint64_t cs = 0; cs < csteps; ++cs) {
-          ++step;
+          const uint64_t i_off = (step % 2) * ib_half;
+          const uint64_t w_off = ((split ? step : kbi) % 2) * wb_half;
           // Input channels of this step: dense: [c0, c0 + nc); depthwise / pools: the block.
           const uint64_t c0 = kind == Kind::Dense ? cs * t.cb : k0;
           const uint64_t nc = kind == Kind::Dense ? std::min(t.cb, g.c - c0) : nk;
-          em.load(in_addr + (iy0 * g.w) * g.c + c0, ibuf(chunk), ih * g.w, nc, g.c, nc);
+          em.begin_step(db ? step >= 2 : step >= 1);
+          em.load(in_addr + (iy0 * g.w) * g.c + c0, ibuf(chunk) + i_off, ih * g.w, nc, g.c, nc);
           if (kind != Kind::Pool && (split || b == 0)) {
             const uint64_t wbytes = nk * g.kh * g.kw * (kind == Kind::Dense ? nc : 1);
-            em.load(w_at[kbi][cs], wbuf(chunk), 1, wbytes, wbytes, wbytes);
+            em.load(w_at[kbi][cs], wbuf(chunk) + w_off, 1, wbytes, wbytes, wbytes);
             if (cs == 0)
-              em.load(bias_addr + k0 * 4, wbuf(chunk) + w_bias_off, 1, nk * 4, nk * 4, nk * 4);
+              em.load(bias_addr + k0 * 4, wbuf(chunk) + w_off + w_bias_off, 1, nk * 4, nk * 4,
+                      nk * 4);
           }
           isa::ComputeArgs a;
           a.kind = static_cast<uint8_t>(cc.kind);
@@ -476,7 +572,7 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
           a.stride = u32(g.s), a.pad_t = u32(pad_t), a.pad_l = u32(g.pw);
           a.abits = 8;
           a.obits = l.act_bits;
-          a.in = 0, a.out = 0;
+          a.in = u32(i_off), a.out = u32(o_off);
           if (kind == Kind::Pool) {
             a.op = l.type == LayerType::MaxPool ? ComputeOp::MaxPool : ComputeOp::AvgPool;
             a.multiplier = static_cast<uint32_t>(p.multiplier);
@@ -486,17 +582,21 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
             a.wbits = l.weight_bits;
             a.multiplier = static_cast<uint32_t>(p.multiplier);
             a.shift = static_cast<uint32_t>(p.shift);
-            a.w = 0, a.bias = u32(w_bias_off), a.acc = u32(acc_off);
+            a.w = u32(w_off), a.bias = u32(w_off + w_bias_off), a.acc = u32(acc_off);
             uint32_t f = l.relu ? isa::kFlagRelu : 0;
             if (cs > 0) f |= isa::kFlagAccLoad;
             if (cs + 1 < csteps) f |= isa::kFlagOutPartial;
             a.flags = f;
           }
-          const bool more = step < total_steps;
           const bool last_c = cs + 1 == csteps;
-          em.compute(a, more, last_c);
-          if (last_c)
-            em.store(obuf(chunk), dst + (oy0 * g.ow) * g.k + k0, nr * g.ow, nk, nk, g.k, more);
+          const uint64_t lag = db ? 2 : 1;  // how many steps / tiles a buffer (half) is reused after
+          em.compute(a, cs == 0 && tile >= lag, step + lag < total_steps, last_c);
+          if (last_c) {
+            em.store(obuf(chunk) + o_off, dst + (oy0 * g.ow) * g.k + k0, nr * g.ow, nk, nk, g.k,
+                     tile + lag < total_tiles);
+            ++tile;
+          }
+          ++step;
         }
       }
     }

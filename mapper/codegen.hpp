@@ -15,15 +15,33 @@
 // when a full-channel tile does not fit. Tile sizes minimise an estimate of DRAM traffic plus
 // per-instruction overhead over the tiles that fit the chunk's ibuf, wbuf and obuf.
 //
-// Synchronisation (walked by hand; every token is consumed, none is left over):
-//  - per step (loads + one COMPUTE): the step's last LOAD signals the chunk; the COMPUTE waits
-//    it. A step after the first in a layer has its first LOAD wait the chunk (the previous
-//    COMPUTE signalled load: it has finished reading the ibuf / wbuf).
-//  - the COMPUTE that finishes an output tile signals store; the STORE waits it; a STORE that
-//    is followed by another COMPUTE of the layer signals the chunk, and that next COMPUTE waits
-//    it (the obuf is free again).
-//  - between layers a BARRIER (the next layer reads the previous layer's output from DRAM);
-//    double buffering and cross-layer pipelining are later work. The program ends with HALT.
+// Double buffering (TVM VTA's load / compute / store pipeline; firmware/examples/
+// double_buffer.s): a layer with several steps whose tiles fit half of every buffer (ibuf, wbuf,
+// obuf; each half 64-byte aligned) at an estimated cost not much above the whole-buffer tiling
+// uses two halves: step s loads its input into ibuf half s % 2 and its weights into wbuf half
+// (split ? s : output-channel block) % 2; output tile j accumulates and stores from obuf half
+// j % 2. Then the loads of step s+1 run while step s computes and tile j-1 stores.
+// Otherwise single buffering (every "half" at offset 0, lag 1 below).
+//
+// Synchronisation, with lag L = 2 (double) or 1 (single); N steps, T output tiles per layer;
+// no NOPs (the cost model skips them), the first L steps / tiles simply do not wait:
+//  - load -> chunk (RAW, input / weights in): the last LOAD of step s signals; COMPUTE s
+//    waits. Pushed N, popped N, in order, so COMPUTE s pops LOAD s's token.
+//  - chunk -> load (WAR, ibuf / wbuf half free): COMPUTE s signals iff s + L < N; the first
+//    LOAD of step s waits iff s >= L. Pushed N - L (computes 0..N-L-1), popped N - L (steps
+//    L..N-1), in order, so step s's first LOAD pops COMPUTE s-L's token: the last compute that
+//    read the halves step s overwrites (weights of block kbi: block kbi-2's last step is at most
+//    s-2; the chunk runs in order, so every earlier compute has finished too).
+//  - chunk -> store (RAW, tile out): the COMPUTE that finishes tile j signals; STORE j waits.
+//    Pushed T, popped T.
+//  - store -> chunk (WAR, obuf half free): STORE j signals iff j + L < T; the first COMPUTE of
+//    tile j waits iff j >= L. Pushed T - L, popped T - L; tile j pops STORE j-L's token.
+//  No deadlock: every wait names an instruction earlier in program order (LOAD s: COMPUTE s-L;
+//  COMPUTE s: LOAD s, STORE j-L; STORE j: the compute of tile j), and the controller dispatches
+//  in program order, so full engine queues cannot block a token's producer either.
+//  Every channel is back at zero at the end of each layer; a BARRIER separates layers (the next
+//  layer reads the previous layer's output from DRAM); cross-layer pipelining is later work.
+//  Residual adds keep single buffering. The program ends with HALT.
 #pragma once
 
 #include <cstdint>
@@ -46,6 +64,7 @@ struct LayerPlacement {
   // block, input channels per step (== c: no split), and the buffer bytes the largest tile uses.
   uint32_t tile_rows = 0, tile_k = 0, tile_c = 0;
   uint64_t ibuf_bytes = 0, wbuf_bytes = 0, obuf_bytes = 0;
+  bool double_buffered = false;  // tiles in buffer halves, loads overlapping compute
 };
 
 struct MappedNetwork {

@@ -102,6 +102,35 @@ TEST(Codegen, TokensBalancePerEngine) {
   for (int64_t v : ch) EXPECT_EQ(v, 0);
 }
 
+TEST(Codegen, DoubleBufferedLayersAlternateBufferHalves) {
+  // ResNet-20-hybrid's 32x32 convs have several row bands: their tiles go to alternating
+  // halves of the ibuf and obuf so the next band loads while this one computes.
+  HwConfig hw = default_hw();
+  QuantizedNetwork q;
+  MappedNetwork m = map_net("resnet20-hybrid", hw, &q);
+  int db_layers = 0;
+  for (const LayerPlacement& p : m.layers) {
+    if (!p.double_buffered) continue;
+    ++db_layers;
+    const ChunkConfig& c = hw.chunks[p.chunk];
+    std::vector<uint64_t> ins, outs;
+    for (uint64_t k = p.instr_range[0]; k < p.instr_range[1]; ++k) {
+      const isa::Instruction& in = m.image.code[k];
+      if (in.opcode() != isa::Opcode::Compute) continue;
+      ins.push_back(in.get(isa::kInAddr));
+      outs.push_back(in.get(isa::kOutAddr));
+    }
+    ASSERT_GE(ins.size(), 2u) << p.layer;
+    for (size_t i = 0; i < ins.size(); ++i) {
+      EXPECT_EQ(ins[i], i % 2 ? c.ibuf.capacity_bytes / 2 / 64 * 64 : 0) << p.layer << " " << i;
+      if (p.tile_c == q.net.layers[&p - m.layers.data()].in_shape.c) {
+        EXPECT_EQ(outs[i], i % 2 ? c.obuf.capacity_bytes / 2 / 64 * 64 : 0) << p.layer;
+      }
+    }
+  }
+  EXPECT_GE(db_layers, 10);
+}
+
 TEST(Codegen, LayerWithoutAChunkOfItsKindIsAnErrorNamingIt) {
   HwConfig hw = default_hw();
   hw.chunks.erase(std::remove_if(hw.chunks.begin(), hw.chunks.end(),
