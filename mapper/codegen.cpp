@@ -335,8 +335,24 @@ uint32_t u32(uint64_t v) { return static_cast<uint32_t>(v); }
 
 }  // namespace
 
+const char* to_string(Objective o) {
+  switch (o) {
+    case Objective::Latency: return "latency";
+    case Objective::Energy: return "energy";
+    case Objective::Edp: return "edp";
+  }
+  return "?";
+}
+
+Objective parse_objective(const std::string& s) {
+  for (Objective o : {Objective::Latency, Objective::Energy, Objective::Edp})
+    if (s == to_string(o)) return o;
+  throw Error("unknown objective '" + s + "' (allowed: latency, energy, edp)");
+}
+
 MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
-                       const std::vector<int8_t>& input) {
+                       const std::vector<int8_t>& input, const MapOptions& opt) {
+  (void)opt;  // objective: the tiling search; batch: the chunk pipeline (both in progress)
   const Network& net = q.net;
   if (q.params.size() != net.layers.size())
     throw Error(fmt::format("network '{}': {} parameter sets for {} layers", net.name,

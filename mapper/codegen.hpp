@@ -73,10 +73,22 @@ struct MappedNetwork {
   uint64_t input_addr = 0;
 };
 
+// What the tiling search minimises (savp run / map --objective).
+enum class Objective : uint8_t { Latency = 0, Energy = 1, Edp = 2 };
+const char* to_string(Objective o);            // "latency", "energy", "edp"
+Objective parse_objective(const std::string& s);  // throws savp::Error listing the allowed values
+
+struct MapOptions {
+  Objective objective = Objective::Latency;
+  // Inputs mapped into one image (--batch N); layers on different chunk kinds run pipelined
+  // over the batch.
+  uint32_t batch = 1;
+};
+
 // Throws savp::Error naming the layer when the platform lacks a chunk of its operator kind,
 // when no tile fits (naming the smallest buffer size that would do), or for a grouped conv
 // that is neither dense nor depthwise.
 MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
-                       const std::vector<int8_t>& input);
+                       const std::vector<int8_t>& input, const MapOptions& opt = {});
 
 }  // namespace savp::mapper
