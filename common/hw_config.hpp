@@ -107,11 +107,21 @@ struct SimulationConfig {
   bool functional = true;      // compute real outputs (false: timing only)
 };
 
+// An operator kind the platform has no chunk for, run on a chunk of another kind instead
+// (`fallback:` in the config; opt-in, so a missing kind is otherwise an error naming the layer).
+// Only exact fallbacks exist: a shift layer on a multiplier chunk (x * (+-2^e) is a product the
+// multiplier computes exactly, when its weight width holds +-2^e).
+struct Fallback {
+  OpKind from = OpKind::Shift;
+  OpKind to = OpKind::Mult;
+};
+
 struct HwConfig {
   std::string name;
   std::string source_file;  // where it was loaded from (for messages)
   double clock_mhz = 500.0;
   std::vector<ChunkConfig> chunks;
+  std::vector<Fallback> fallbacks;  // used only for kinds that have no chunk
   SramConfig global_buffer;
   DramConfig dram;
   InterconnectConfig interconnect;

@@ -9,6 +9,8 @@
 // dram.organization / dram.timing / page_policy / address_mapping override single values.
 // Every rule failure is a ConfigError naming file:line:column, the dotted field and what is
 // allowed; values coming from a preset are reported at their line in the preset file.
+// `fallback:` maps an operator kind to the chunk kind that runs it when the platform has no
+// chunk of that kind; the only exact pair is `shift: mult` (common/hw_config.hpp, Fallback).
 #include <algorithm>
 #include <filesystem>
 #include <map>
@@ -363,8 +365,9 @@ std::string resolve_energy_table(const std::string& p, const std::string& config
 HwConfig parse_root(const Value& root, const std::string& origin, const std::string& config_dir,
                     const std::string& preset_dir) {
   Map m = root.as_map();
-  m.check_keys({"name", "clock_mhz", "chunks", "global_buffer", "dram", "interconnect", "dma",
-                "controller", "simulation", "energy_table", "technology_nm"});
+  m.check_keys({"name", "clock_mhz", "chunks", "fallback", "global_buffer", "dram",
+                "interconnect", "dma", "controller", "simulation", "energy_table",
+                "technology_nm"});
   HwConfig cfg;
   cfg.source_file = origin;
   cfg.name = fs::path(origin).stem().string();
@@ -398,6 +401,19 @@ HwConfig parse_root(const Value& root, const std::string& origin, const std::str
                   "unique names");
     names.emplace(c.name, name_v);
     widest = std::max({widest, c.rows, c.cols});
+  }
+  if (auto v = m.find("fallback")) {
+    const Map fm = v->as_map();
+    for (const auto& [key, val] : fm.entries()) {
+      Fallback f;
+      f.from = static_cast<OpKind>(key.as_choice(kKinds));
+      f.to = static_cast<OpKind>(val.as_choice(kKinds));
+      if (!(f.from == OpKind::Shift && f.to == OpKind::Mult))
+        val.fail(std::string("no exact fallback runs ") + to_string(f.from) + " layers on a " +
+                     to_string(f.to) + " chunk",
+                 "shift: mult (a multiplier computes x * (+-2^e) exactly)");
+      cfg.fallbacks.push_back(f);
+    }
   }
   read_sram(m.at("global_buffer"), cfg.global_buffer, 4 * uint64_t{widest},
             "one row of operands of the widest chunk array (4 * " + num(widest) + ")");

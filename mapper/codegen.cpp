@@ -11,6 +11,7 @@
 #include "common/tile_timing.hpp"
 #include "firmware/address_map.hpp"
 #include "mapper/cost_model.hpp"
+#include "mapper/fallback.hpp"
 
 namespace savp::mapper {
 
@@ -353,6 +354,8 @@ Objective parse_objective(const std::string& s) {
 MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
                        const std::vector<int8_t>& input, const MapOptions& opt) {
   (void)opt;  // objective: the tiling search; batch: the chunk pipeline (both in progress)
+  // A layer whose kind has no chunk: its config-allowed fallback, or an error naming it.
+  if (needs_fallback(q, hw)) return generate(apply_fallbacks(q, hw), hw, input, opt);
   const Network& net = q.net;
   if (q.params.size() != net.layers.size())
     throw Error(fmt::format("network '{}': {} parameter sets for {} layers", net.name,
