@@ -28,6 +28,8 @@ Action add_validate(CLI::App& app) {
   return [path] {
     HwConfig hw = load_hw_config(*path);
     EnergyTable et = load_energy_table(hw.energy_table);
+    et.dram_bit(dram_family(hw.dram.preset));  // the table covers the platform's DRAM
+    et.dram_activate(dram_family(hw.dram.preset));
     AreaReport area = platform_area(hw, et);
     std::cout << fmt::format("{}: valid\nplatform {} at {} MHz, {} chunks\n", *path, hw.name,
                              hw.clock_mhz, hw.chunks.size());
@@ -53,18 +55,27 @@ Action add_sim(CLI::App& app) {
   auto* sub = app.add_subcommand("sim", "Run a firmware image on a platform");
   struct Opts {
     std::string hw, image, report;
+    std::string dram_trace;  // --dram-trace
     bool timing_only = false, json = false;
     double max_sim_us = 0;
+    double max_wall_s = 0;  // --max-wall-s
   };
   auto o = std::make_shared<Opts>();
   sub->add_option("--hw", o->hw, "hardware config")->required();
   sub->add_option("--image", o->image, "firmware image (from savp asm)")->required();
   sub->add_option("--report", o->report, "write the JSON report here");
+  sub->add_option("--dram-trace", o->dram_trace,
+                  "write every DRAM request here as a DRAMSys .stl trace (.rstl: relative "
+                  "cycles), in DRAM tCK cycles (traces/README.md)");
   sub->add_flag("--timing-only", o->timing_only, "skip the functional computation in the chunks");
   sub->add_flag("--json", o->json, "print the JSON report instead of the table");
   sub->add_option("--max-sim-us", o->max_sim_us, "stop after this much simulated time (us)")
       ->check(CLI::NonNegativeNumber);
-  return [o] {
+  sub->add_option("--max-wall-s", o->max_wall_s, "stop after this much wall-clock time (s)")
+      ->check(CLI::NonNegativeNumber);
+  auto trace_opts = add_trace_options(sub);  // --trace, --vcd, ...
+  return [o, trace_opts] {
+    const TraceOptions trace = trace_opts();
     HwConfig hw = load_hw_config(o->hw);
     EnergyTable et = load_energy_table(hw.energy_table);
     fw::Image img = fw::read_image(o->image);
@@ -72,7 +83,10 @@ Action add_sim(CLI::App& app) {
     RunOptions ro;
     ro.functional = !o->timing_only && hw.simulation.functional;
     ro.max_sim_time_us = o->max_sim_us;
+    ro.max_wall_s = o->max_wall_s;
     ro.image_name = std::filesystem::path(o->image).filename().string();
+    ro.trace = trace;
+    ro.dram_trace = o->dram_trace;
     RunResult r = platform.run(img, ro);
     if (o->json)
       std::cout << report_json(r).dump(2) << "\n";

@@ -10,9 +10,11 @@
 #include "common/hw_config.hpp"
 #include "mapper/codegen.hpp"
 #include "mapper/cost_model.hpp"
+#include "mapper/functional_check.hpp"
 #include "mapper/network.hpp"
 #include "mapper/quantized_network.hpp"
 #include "mapper/reference_executor.hpp"
+#include "mapper/weights_file.hpp"
 #include "platform/platform.hpp"
 #include "platform/report.hpp"
 
@@ -24,6 +26,10 @@ Action add_run(CLI::App& app) {
     std::string hw, net, report;
     bool functional = false, timing_only = false;
     uint64_t seed = 1;
+    double max_sim_us = 0, max_wall_s = 0;  // --max-sim-us, --max-wall-s
+    std::string objective = "latency";  // --objective: what the tiling search minimises
+    std::string weights;  // --weights: parameters from a file instead of random ones
+    std::string dram_trace;  // --dram-trace: every DRAM request as a DRAMSys .stl trace
   };
   auto o = std::make_shared<Opts>();
   sub->add_option("--hw", o->hw, "hardware config (configs/hw/*.yaml)")->required();
@@ -32,30 +38,61 @@ Action add_run(CLI::App& app) {
                 "compare every layer's output bit-exact with the reference executor");
   sub->add_flag("--timing-only", o->timing_only, "skip the functional computation in the chunks");
   sub->add_option("--seed", o->seed, "seed of the random weights and input");
+  sub->add_option("--objective", o->objective,
+                  "what the tiling search minimises: latency, energy or edp (energy-delay "
+                  "product)");
+  sub->add_option("--weights", o->weights,
+                  "weights file (configs/nets/README.md) instead of random weights; the input "
+                  "stays random (--seed)");
   sub->add_option("--report", o->report, "write the JSON report here");
-  return [o] {
+  sub->add_option("--max-sim-us", o->max_sim_us, "stop after this much simulated time (us)")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--max-wall-s", o->max_wall_s,
+                  "stop the simulation after this much wall-clock time (s)")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--dram-trace", o->dram_trace,
+                  "write every DRAM request here as a DRAMSys .stl trace (.rstl: relative "
+                  "cycles), in DRAM tCK cycles (traces/README.md)");
+  auto trace_opts = add_trace_options(sub);  // --trace, --vcd, ...
+  return [o, trace_opts] {
+    const TraceOptions trace = trace_opts();
     if (o->functional && o->timing_only)
       throw Error("savp run: --functional and --timing-only exclude each other");
+    const mapper::Objective objective = mapper::parse_objective(o->objective);
     HwConfig hw = load_hw_config(o->hw);
     EnergyTable et = load_energy_table(hw.energy_table);
     mapper::Network net = mapper::load_network(o->net);
     std::vector<int8_t> input = mapper::random_input(net, o->seed);
-    mapper::QuantizedNetwork q = mapper::quantize(net, o->seed, input);
-    mapper::MappedNetwork m = mapper::generate(q, hw, input);
-    std::cout << fmt::format("{:<16} {:<15} {:<6} {:<8} {:>8}\n", "layer", "type", "op", "chunk",
-                             "instrs");
+    mapper::QuantizedNetwork q = o->weights.empty() ? mapper::quantize(net, o->seed, input)
+                                                    : mapper::load_weights(net, o->weights);
+    mapper::MapOptions mo;
+    mo.objective = objective;
+    mo.energy = &et;
+    mapper::MappedNetwork m = mapper::generate(q, hw, input, mo);
+    std::cout << fmt::format("{:<16} {:<15} {:<6} {:<8} {:>8}  {}\n", "layer", "type", "op",
+                             "chunk", "instrs", "tiling (rows x out ch x in ch, loop order)");
     for (size_t i = 0; i < net.layers.size(); ++i) {
       const mapper::Layer& l = net.layers[i];
       const mapper::LayerPlacement& p = m.layers[i];
-      std::cout << fmt::format("{:<16} {:<15} {:<6} {:<8} {:>8}\n", l.name,
+      const std::string tiling =
+          p.tile_rows == 0 ? std::string("-")
+                           : fmt::format("{}x{}x{} {}{}", p.tile_rows, p.tile_k, p.tile_c,
+                                         mapper::to_string(p.loop_order),
+                                         p.double_buffered ? ", double-buffered" : "");
+      std::cout << fmt::format("{:<16} {:<15} {:<6} {:<8} {:>8}  {}\n", l.name,
                                mapper::to_string(l.type), l.has_weights() ? to_string(l.op) : "-",
                                p.chunk < 0 ? "-" : hw.chunks[p.chunk].name,
-                               p.instr_range.size() == 2 ? p.instr_range[1] - p.instr_range[0] : 0);
+                               p.instr_range.size() == 2 ? p.instr_range[1] - p.instr_range[0] : 0,
+                               tiling);
     }
     Platform platform(hw, et);
     RunOptions ro;
     ro.functional = o->functional || (!o->timing_only && hw.simulation.functional);
     ro.image_name = net.name;
+    ro.trace = trace;
+    ro.max_sim_time_us = o->max_sim_us;
+    ro.max_wall_s = o->max_wall_s;
+    ro.dram_trace = o->dram_trace;
     const std::vector<mapper::LayerPrediction> pred = mapper::predict(m, q, hw);
     for (size_t i = 0; i < net.layers.size(); ++i) {
       const mapper::Layer& l = net.layers[i];
@@ -78,24 +115,11 @@ Action add_run(CLI::App& app) {
       std::cout << "report: " << o->report << "\n";
     }
     if (o->functional) {
-      std::vector<std::vector<int8_t>> ref = mapper::run_reference(q, input);
-      for (size_t i = 0; i < net.layers.size(); ++i) {
-        const std::string& name = net.layers[i].name;
-        auto it = r.outputs.find(name);
-        if (it == r.outputs.end()) {
-          std::cerr << fmt::format("functional check: layer '{}' has no output region\n", name);
-          return 1;
-        }
-        const std::vector<uint8_t>& got = it->second;
-        for (size_t e = 0; e < ref[i].size(); ++e) {
-          const int g = e < got.size() ? static_cast<int8_t>(got[e]) : 0;
-          if (e >= got.size() || g != ref[i][e]) {
-            std::cerr << fmt::format(
-                "functional check: layer '{}' element {} differs: got {}, expected {}\n", name, e,
-                g, static_cast<int>(ref[i][e]));
-            return 1;
-          }
-        }
+      const mapper::FunctionalCheck fc =
+          mapper::check_outputs(net, mapper::run_reference(q, input), r.outputs);
+      if (!fc.ok) {
+        std::cerr << fc.message << "\n";
+        return 1;
       }
       std::cout << fmt::format("functional check: {} layers bit-exact\n", net.layers.size());
     }

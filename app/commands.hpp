@@ -5,6 +5,8 @@
 
 #include <functional>
 
+#include "platform/trace/trace_options.hpp"
+
 namespace savp::app {
 
 // A registered subcommand's action; throws savp::Error on bad input.
@@ -15,5 +17,13 @@ Action add_asm(CLI::App& app);
 Action add_disasm(CLI::App& app);
 Action add_sim(CLI::App& app);
 Action add_run(CLI::App& app);
+Action add_replay(CLI::App& app);
+Action add_map(CLI::App& app);
+Action add_analyze(CLI::App& app);
+Action add_allocate(CLI::App& app);
+
+// Adds --trace, --trace-window, --trace-max-mb, --trace-counter-us and --vcd to a run
+// subcommand; the returned function (call it after parsing) gives the checked options.
+std::function<TraceOptions()> add_trace_options(CLI::App* sub);
 
 }  // namespace savp::app

@@ -24,6 +24,10 @@ int main(int argc, char** argv) {
   reg(savp::app::add_disasm);
   reg(savp::app::add_sim);
   reg(savp::app::add_run);
+  reg(savp::app::add_replay);
+  reg(savp::app::add_map);
+  reg(savp::app::add_analyze);
+  reg(savp::app::add_allocate);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

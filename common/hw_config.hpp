@@ -20,6 +20,12 @@ const char* to_string(Dataflow d);  // "ws", "os", "is"
 
 enum class PagePolicy : uint8_t { Open = 0, Closed = 1 };
 const char* to_string(PagePolicy p);  // "open", "closed"
+// DRAM request scheduling (models/dram/dram_timing.hpp): FR-FCFS (row hits first, then the
+// oldest; DRAMSys's default) or first come first served.
+enum class DramScheduler : uint8_t { FrFcfs = 0, Fcfs = 1 };
+inline const char* to_string(DramScheduler s) {
+  return s == DramScheduler::FrFcfs ? "frfcfs" : "fcfs";
+}
 
 // One SRAM array. Bandwidth = banks * port_width_bytes per core cycle.
 struct SramConfig {
@@ -78,7 +84,13 @@ struct DramConfig {
   // The bits below the column select the byte within one burst. The default puts the
   // bank group below the column so a sequential stream alternates bank groups (tCCD_S).
   std::vector<std::string> address_mapping{"ro", "ra", "ba", "co", "bg", "ch"};
-  uint32_t scheduler_queue_depth = 16;  // requests the controller may reorder among
+  // fcfs: bursts per channel waiting for their column command (bounds how far ahead of the
+  // data an ACT or PRE can run).
+  uint32_t scheduler_queue_depth = 16;
+  // The hw config loader defaults to frfcfs (DRAMSys's default); a DramConfig built in code
+  // is fcfs unless set.
+  DramScheduler scheduler = DramScheduler::Fcfs;
+  uint32_t request_buffer_size = 8;  // frfcfs: bursts per bank (DRAMSys RequestBufferSize)
 
   uint64_t capacity_bytes() const;   // all channels and ranks
   uint32_t burst_bytes() const;      // bytes moved by one column command

@@ -47,6 +47,7 @@ constexpr uint32_t kMaxCount = 1000000;  // generic sanity bound for cycle count
 const std::vector<std::string> kKinds{"mult", "shift", "adder"};  // OpKind order
 const std::vector<std::string> kDataflows{"ws", "os", "is"};      // Dataflow order
 const std::vector<std::string> kPagePolicies{"open", "closed"};   // PagePolicy order
+const std::vector<std::string> kDramSchedulers{"frfcfs", "fcfs"};  // DramScheduler order
 const std::vector<std::string> kMappingFields{"ro", "ra", "bg", "ba", "co", "ch"};
 
 bool is_pow2(uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
@@ -304,7 +305,7 @@ void load_preset(const Value& preset_v, const std::vector<fs::path>& dirs, DramC
 void read_dram(const Value& v, const std::vector<fs::path>& dirs, DramConfig& d) {
   Map m = v.as_map();
   m.check_keys({"preset", "organization", "timing", "page_policy", "address_mapping",
-                "scheduler_queue_depth"});
+                "scheduler_queue_depth", "scheduler", "request_buffer_size"});
   Origins where;
   Value preset_v = m.at("preset");
   load_preset(preset_v, dirs, d, where);
@@ -318,6 +319,10 @@ void read_dram(const Value& v, const std::vector<fs::path>& dirs, DramConfig& d)
     d.page_policy = static_cast<PagePolicy>(p->as_choice(kPagePolicies));
   if (auto a = m.find("address_mapping")) d.address_mapping = read_mapping(*a);
   m.read("scheduler_queue_depth", d.scheduler_queue_depth, 1, 4096);
+  d.scheduler = DramScheduler::FrFcfs;  // DRAMSys's default
+  if (auto s = m.find("scheduler"))
+    d.scheduler = static_cast<DramScheduler>(s->as_choice(kDramSchedulers));
+  m.read("request_buffer_size", d.request_buffer_size, 1, 4096);
 
   // Cross-field rules, reported where the later of the two values was given.
   const DramTiming& t = d.timing;

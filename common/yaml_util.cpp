@@ -113,7 +113,10 @@ std::string Value::describe() const {
   if (!node_.IsDefined() || node_.IsNull()) return "nothing (null)";
   if (node_.IsMap()) return "a map";
   if (node_.IsSequence()) return "a sequence";
-  return "'" + node_.Scalar() + "'";
+  // At most 64 characters of the value: a message quotes it, it does not repeat the file.
+  const std::string& v = node_.Scalar();
+  if (v.size() > 64) return "'" + v.substr(0, 64) + "...' (" + std::to_string(v.size()) + " characters)";
+  return "'" + v + "'";
 }
 
 uint64_t Value::as_uint(uint64_t lo, uint64_t hi) const {

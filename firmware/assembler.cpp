@@ -393,7 +393,11 @@ void Assembler::directive(const std::vector<Token>& t) {
     if (p.is_relative()) p = std::filesystem::path(origin_).parent_path() / p;
     std::ifstream f(p, std::ios::binary);
     if (!f) error(t[2], fmt::format("cannot open '{}': {}", p.string(), std::strerror(errno)));
+    // Only regular files: a device or pipe (/dev/zero) has no size and would be read until
+    // memory runs out.
     std::error_code ec;
+    if (!std::filesystem::is_regular_file(p, ec))
+      error(t[2], fmt::format("'{}' is not a regular file", p.string()));
     auto size = std::filesystem::file_size(p, ec);
     if (!ec && size > kMaxDirectiveBytes)
       error(t[2], fmt::format("'{}' is larger than {} bytes", p.string(), kMaxDirectiveBytes));

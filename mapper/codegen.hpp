@@ -10,49 +10,60 @@
 // Placement: a conv / linear layer runs on the first chunk whose kind is the layer's operator
 // kind; pools and residual adds run on chunk 0's vector unit; flatten emits no code.
 //
-// Tiling: an output tile is a band of output rows (full width) x a block of output channels;
-// the input channels are split (int32 partial sums in the obuf, out_partial / acc_load) only
-// when a full-channel tile does not fit. Tile sizes minimise an estimate of DRAM traffic plus
-// per-instruction overhead over the tiles that fit the chunk's ibuf, wbuf and obuf.
+// Tiling (mapper/tiling.hpp): an output tile is a band of output rows (full width) x a block of
+// output channels; the input channels are split (int32 partial sums in the obuf, out_partial /
+// acc_load) only when a full-channel tile does not fit. The search picks the loop order
+// (output-channel block outer, band outer with the weight blocks streaming, or band outer with
+// every weight block resident in the wbuf), the tile sizes and single vs double buffering that
+// minimise the MapOptions objective (latency, energy or energy-delay product) by an analytical
+// estimate of each candidate's cycles and energy.
 //
 // Double buffering (TVM VTA's load / compute / store pipeline; firmware/examples/
-// double_buffer.s): a layer with several steps whose tiles fit half of every buffer (ibuf, wbuf,
-// obuf; each half 64-byte aligned) at an estimated cost not much above the whole-buffer tiling
-// uses two halves: step s loads its input into ibuf half s % 2 and its weights into wbuf half
-// (split ? s : output-channel block) % 2; output tile j accumulates and stores from obuf half
-// j % 2. Then the loads of step s+1 run while step s computes and tile j-1 stores.
-// Otherwise single buffering (every "half" at offset 0, lag 1 below).
+// double_buffer.s): tiles fit half of the ibuf and obuf (and of the wbuf, unless the weights
+// are resident; each half 64-byte aligned); the input of step s goes to ibuf half s % 2 (band
+// outer: band b's input to half b % 2), the weights of a block to wbuf half (split ? s : block)
+// % 2 (band outer, streaming: s % 2; resident: slot = block), output tile j to obuf half j % 2.
+// Then the loads of step s+1 run while step s computes and tile j-1 stores.
+// Otherwise single buffering (every slot at offset 0).
 //
-// Synchronisation, with lag L = 2 (double) or 1 (single); N steps, T output tiles per layer;
-// no NOPs (the cost model skips them), the first L steps / tiles simply do not wait:
-//  - load -> chunk (RAW, input / weights in): the last LOAD of step s signals; COMPUTE s
-//    waits. Pushed N, popped N, in order, so COMPUTE s pops LOAD s's token.
-//  - chunk -> load (WAR, ibuf / wbuf half free): COMPUTE s signals iff s + L < N; the first
-//    LOAD of step s waits iff s >= L. Pushed N - L (computes 0..N-L-1), popped N - L (steps
-//    L..N-1), in order, so step s's first LOAD pops COMPUTE s-L's token: the last compute that
-//    read the halves step s overwrites (weights of block kbi: block kbi-2's last step is at most
-//    s-2; the chunk runs in order, so every earlier compute has finished too).
+// Synchronisation (mapper/tiling.hpp TokenPlan): every buffer slot (ibuf / wbuf half or
+// resident slot, obuf half) remembers the last COMPUTE that read it and the last STORE that
+// drained it; no NOPs (the cost model skips them):
+//  - load -> chunk (RAW, input / weights in): the last LOAD of a step that loads anything
+//    signals; its COMPUTE waits (a step without loads reuses what earlier steps loaded, and the
+//    chunk runs in order, after those steps' computes).
+//  - chunk -> load (WAR, slot free): the first LOAD of a step waits for the last COMPUTE that
+//    read a slot the step overwrites, when that COMPUTE is later than the last one the load
+//    engine already waited for (the DMA runs in order); that COMPUTE signals. With the
+//    output-channel-block-outer order and lag L = 2 (double) or 1 (single) that is: step s
+//    waits for COMPUTE s-L.
 //  - chunk -> store (RAW, tile out): the COMPUTE that finishes tile j signals; STORE j waits.
-//    Pushed T, popped T.
-//  - store -> chunk (WAR, obuf half free): STORE j signals iff j + L < T; the first COMPUTE of
-//    tile j waits iff j >= L. Pushed T - L, popped T - L; tile j pops STORE j-L's token.
-//  No deadlock: every wait names an instruction earlier in program order (LOAD s: COMPUTE s-L;
-//  COMPUTE s: LOAD s, STORE j-L; STORE j: the compute of tile j), and the controller dispatches
-//  in program order, so full engine queues cannot block a token's producer either.
+//  - store -> chunk (WAR, obuf slot free): the first COMPUTE of tile j waits for the last STORE
+//    of a tile in the same obuf slot (tile j-L), which signals.
+//  Each channel is popped in the order it is pushed (the waited-for instruction indices grow),
+//  every signal has exactly one wait. No deadlock: every wait names an instruction earlier in
+//  program order, and the controller dispatches in program order, so full engine queues cannot
+//  block a token's producer either.
 //  Every channel is back at zero at the end of each layer; a BARRIER separates layers (the next
 //  layer reads the previous layer's output from DRAM); cross-layer pipelining is later work.
 //  Residual adds keep single buffering. The program ends with HALT.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "common/energy_table.hpp"
 #include "common/hw_config.hpp"
 #include "firmware/image.hpp"
 #include "mapper/quantized_network.hpp"
 
 namespace savp::mapper {
+
+// The loop order of a layer's tiles (mapper/tiling.hpp).
+enum class LoopOrder : uint8_t { KBlockOuter = 0, BandOuter = 1, WeightsResident = 2 };
+const char* to_string(LoopOrder o);  // "kblock-outer", "band-outer", "weights-resident"
 
 struct LayerPlacement {
   std::string layer;
@@ -65,6 +76,11 @@ struct LayerPlacement {
   uint32_t tile_rows = 0, tile_k = 0, tile_c = 0;
   uint64_t ibuf_bytes = 0, wbuf_bytes = 0, obuf_bytes = 0;
   bool double_buffered = false;  // tiles in buffer halves, loads overlapping compute
+  LoopOrder loop_order = LoopOrder::KBlockOuter;
+  // The tiling search's estimate of the chosen tiling (0 for adds and flatten).
+  double est_cycles = 0, est_energy_pj = 0;
+  uint64_t est_dram_bytes = 0;
+  uint64_t candidates = 0;  // tilings the search considered
 };
 
 struct MappedNetwork {
@@ -83,6 +99,12 @@ struct MapOptions {
   // Inputs mapped into one image (--batch N); layers on different chunk kinds run pipelined
   // over the batch.
   uint32_t batch = 1;
+  // Prices for the energy estimate; null: loaded from hw.energy_table when the objective needs
+  // energy (a latency search then estimates energy as 0).
+  const EnergyTable* energy = nullptr;
+  // Restricts the tiling search to one loop order where that order has candidates (tests and
+  // design-space exploration); empty: every order.
+  std::optional<LoopOrder> only_order;
 };
 
 // Throws savp::Error naming the layer when the platform lacks a chunk of its operator kind,

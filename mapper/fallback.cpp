@@ -23,9 +23,11 @@ const ChunkConfig* first_of(const HwConfig& hw, OpKind k) {
   return nullptr;
 }
 
+// As the code generator names layers: "<file:line:col: >layer 'x' (conv, shift)".
 std::string where(const Layer& l) {
-  return l.location.line > 0 ? fmt::format("{}: layer '{}'", l.location.str(), l.name)
-                             : fmt::format("layer '{}'", l.name);
+  const std::string d = fmt::format("layer '{}' ({}, {})", l.name, to_string(l.type),
+                                    to_string(l.op));
+  return l.location.line > 0 ? l.location.str() + ": " + d : d;
 }
 
 std::string widths(const std::vector<uint32_t>& bits) {

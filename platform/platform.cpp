@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <systemc>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 
@@ -16,7 +17,9 @@
 #include "models/dram/dram.hpp"
 #include "models/interconnect/interconnect.hpp"
 #include "models/memory/sram.hpp"
+#include "platform/dram_trace_recorder.hpp"
 #include "platform/energy_model.hpp"
+#include "platform/trace/run_tracing.hpp"
 
 namespace savp {
 
@@ -109,6 +112,17 @@ struct Platform::Impl {
                                         img.code_base + i * isa::kInstrBytes, hw.name, err));
   }
 
+  // Every run starts on a quantum boundary: the temporally decoupled engines sync at quantum
+  // boundaries, so a run's timing depends on its start's phase within the quantum; aligned, a
+  // later run of an image on this platform repeats the first one cycle for cycle.
+  void align_to_quantum() {
+    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    const uint64_t start = std::max(now, ctrl->end_time()).value();
+    const uint64_t q = sc_core::sc_time(hw.simulation.quantum_ns, sc_core::SC_NS).value();
+    const uint64_t aligned = q == 0 ? start : (start + q - 1) / q * q;
+    if (aligned > now.value()) sc_core::sc_start(sc_core::sc_time::from_value(aligned) - now);
+  }
+
   void reset_all() {
     dram->storage().clear();
     // The DRAM's own clock (refresh phase, resource times) restarts where this run starts.
@@ -138,6 +152,8 @@ struct Platform::Impl {
   };
   std::vector<LayerAcc> layer_acc;
   std::vector<int> layer_of;  // instruction index -> span index, -1: none
+  models::InstrObserver layer_observer;  // also fed by trace::RunTracing when tracing
+  std::unique_ptr<trace::VcdRecorder> vcd;  // --vcd: a SystemC module, made by the first run
   void install_layer_observer(const fw::Image& img, const RunOptions& opt);
   void fill_layers(const RunOptions& opt, RunResult& r) const;
 };
@@ -146,6 +162,7 @@ void Platform::Impl::install_layer_observer(const fw::Image& img, const RunOptio
   layer_acc.assign(opt.layers.size(), LayerAcc{});
   layer_of.assign(img.code.size(), -1);
   if (opt.layers.empty()) {
+    layer_observer = nullptr;
     ctrl->set_observer(nullptr);
     return;
   }
@@ -153,7 +170,7 @@ void Platform::Impl::install_layer_observer(const fw::Image& img, const RunOptio
     for (uint64_t i = opt.layers[s].first; i < opt.layers[s].last && i < img.code.size(); ++i)
       layer_of[i] = static_cast<int>(s);
   const uint64_t base = img.code_base;
-  ctrl->set_observer([this, base](int engine, uint64_t pc, const isa::Instruction& in,
+  layer_observer = [this, base](int engine, uint64_t pc, const isa::Instruction& in,
                                   sc_core::sc_time, sc_core::sc_time start,
                                   sc_core::sc_time finish) {
     if (pc < base) return;
@@ -182,7 +199,8 @@ void Platform::Impl::install_layer_observer(const fw::Image& img, const RunOptio
     } else {
       a.dma_bytes += in.get(isa::kRows) * in.get(isa::kRowBytes);
     }
-  });
+  };
+  ctrl->set_observer(layer_observer);
 }
 
 void Platform::Impl::fill_layers(const RunOptions& opt, RunResult& r) const {
@@ -249,6 +267,10 @@ void Platform::Impl::fill_layers(const RunOptions& opt, RunResult& r) const {
 Platform::Platform(const HwConfig& hw, const EnergyTable& energy) {
   if (g_platform_alive)
     throw Error("only one Platform can exist per process at a time (SystemC has one kernel)");
+  // The energy of a run needs the DRAM family's entries: a table without them fails here,
+  // not after the whole simulation.
+  energy.dram_bit(dram_family(hw.dram.preset));
+  energy.dram_activate(dram_family(hw.dram.preset));
   impl_ = std::make_unique<Impl>(hw, energy);
   g_platform_alive = true;
 }
@@ -257,9 +279,30 @@ Platform::~Platform() { g_platform_alive = false; }
 
 const HwConfig& Platform::config() const { return impl_->hw; }
 
+namespace {
+// Runs the kernel until it starves (HALT, a fault or a deadlock). With a wall-clock limit it
+// runs in slices of simulated time, checking the clock between slices, and returns true when
+// the limit passed while the kernel still had work. A slice is 100 quanta (at least 1 us): the
+// engines sync once per quantum, and each slice costs one sc_start call.
+bool run_kernel(double max_wall_s, double quantum_ns, std::chrono::steady_clock::time_point t0) {
+  if (max_wall_s <= 0) {
+    sc_core::sc_start();
+    return false;
+  }
+  const sc_core::sc_time slice(std::max(100.0 * quantum_ns, 1000.0), sc_core::SC_NS);
+  for (;;) {
+    sc_core::sc_start(slice, sc_core::SC_EXIT_ON_STARVATION);
+    if (!sc_core::sc_pending_activity()) return false;
+    if (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > max_wall_s)
+      return true;
+  }
+}
+}  // namespace
+
 RunResult Platform::run(const fw::Image& img, const RunOptions& opt) {
   Impl& p = *impl_;
   p.check_fits(img);
+  p.align_to_quantum();
   p.reset_all();
   for (const fw::Segment& s : img.segments) p.dram->load(s.addr, s.data.data(), s.data.size());
   std::vector<uint8_t> code(img.code.size() * isa::kInstrBytes);
@@ -267,28 +310,46 @@ RunResult Platform::run(const fw::Image& img, const RunOptions& opt) {
   p.dram->load(img.code_base, code.data(), code.size());
   for (auto& c : p.chunks) c->set_functional(opt.functional);
   p.install_layer_observer(img, opt);
+  std::unique_ptr<DramTraceRecorder> dram_rec;  // --dram-trace
+  if (!opt.dram_trace.empty())
+    dram_rec = std::make_unique<DramTraceRecorder>(opt.dram_trace, *p.dram);
+  std::unique_ptr<trace::RunTracing> tracing;  // --trace, --vcd
+  if (opt.trace.any())  // the run starts where Controller::start will put it
+    tracing = std::make_unique<trace::RunTracing>(
+        opt, p.hw, img, std::max(sc_core::sc_time_stamp(), p.ctrl->end_time()), *p.ctrl, *p.dram,
+        *p.dma_load, *p.dma_store, p.vcd, p.layer_observer);
 
   auto t0 = std::chrono::steady_clock::now();
   p.ctrl->start(img.code_base, img.code.size(),
                 sc_core::sc_time(opt.max_sim_time_us, sc_core::SC_US));
-  sc_core::sc_start();
+  const bool wall_stopped = run_kernel(opt.max_wall_s, p.hw.simulation.quantum_ns, t0);
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   auto outcome = p.ctrl->outcome();
-  if (outcome != Controller::Outcome::Halted) {
+  if (wall_stopped || outcome != Controller::Outcome::Halted) {
     std::string msg;
-    if (outcome == Controller::Outcome::Fault) {
+    if (wall_stopped) {
+      msg = fmt::format("wall-clock limit of {:g} s reached before HALT (max_wall_s; {:.3f} s "
+                        "elapsed, simulated time {})",
+                        opt.max_wall_s, wall, sc_core::sc_time_stamp().to_string());
+    } else if (outcome == Controller::Outcome::Fault) {
       msg = p.ctrl->fault_message();
     } else {
       msg = "deadlock: no engine can make progress before HALT (a wait that can never be "
             "satisfied)";
     }
     std::string states = p.ctrl->engine_states();
+    if (tracing) tracing->finish(false, msg);
+    tracing.reset();
     p.ctrl->abort_run();
     if (sc_core::sc_pending_activity()) sc_core::sc_start();  // let blocked threads unwind
     throw SimulationError(msg + "\nengine states:\n" + states);
   }
+  if (tracing) tracing->finish(true, "");
+  tracing.reset();
   RunResult r = p.collect(opt, wall);
+  if (dram_rec)
+    dram_rec->finish(static_cast<uint64_t>(p.ctrl->end_time().to_seconds() * 1e12 + 0.5));
   p.fill_layers(opt, r);
   for (const fw::OutputRegion& o : img.outputs) {
     std::vector<uint8_t> bytes(o.bytes);

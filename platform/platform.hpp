@@ -12,6 +12,7 @@
 #include "common/hw_config.hpp"
 #include "firmware/image.hpp"
 #include "platform/run_result.hpp"
+#include "platform/trace/trace_options.hpp"
 
 namespace savp {
 
@@ -28,8 +29,16 @@ struct LayerSpan {
 struct RunOptions {
   bool functional = true;       // compute real outputs on the chunks
   double max_sim_time_us = 0;   // stop a run that simulates longer (0 = no limit)
+  // Stop a run that takes longer than this in wall-clock seconds (0 = no limit): the kernel
+  // then runs in slices of simulated time and the clock is checked between them.
+  double max_wall_s = 0;
   std::string image_name;       // for the report
   std::vector<LayerSpan> layers;  // when non-empty, RunResult::layers is filled
+  TraceOptions trace;           // --trace timeline, --vcd waveforms (platform/trace/)
+  // When set, every request that reaches the DRAM is written here in DRAMSys's .stl format
+  // (.rstl: relative timestamps), in DRAM tCK cycles from the start of the run
+  // (models/dram/stl_trace.hpp, traces/README.md).
+  std::string dram_trace;
 };
 
 class Platform {

@@ -9,6 +9,7 @@ void Dram::timed(uint64_t addr, unsigned len, bool is_write, sc_core::sc_time& d
   const sc_core::sc_time now = sc_core::sc_time_stamp();
   const uint64_t now_ps = now.value() / sc_core::sc_time(1, sc_core::SC_PS).value();
   const uint64_t arrival_ps = (now + delay).value() / sc_core::sc_time(1, sc_core::SC_PS).value();
+  if (request_hook_) request_hook_(arrival_ps, addr, len, is_write);
   uint64_t done_ps = timing_.access(arrival_ps, addr, len, is_write);
   delay = sc_core::sc_time(static_cast<double>(done_ps - now_ps), sc_core::SC_PS);
 }

@@ -3,6 +3,8 @@
 // the initiator's annotated delay; the timing engine returns when its last data beat is done.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "common/hw_config.hpp"
@@ -20,6 +22,14 @@ class Dram : public MemoryTarget {
   const dram::DramTimingModel& timing() const { return timing_; }
   dram::DramStorage& storage() { return storage_; }
 
+  // Called for every timed request, in the order the requests reach the DRAM, with its
+  // arrival time in ps (kernel time plus the initiator's annotated delay) as the timing engine
+  // sees it. Under temporal decoupling arrivals need not increase from one request to the
+  // next. nullptr: none (costs nothing).
+  using RequestHook =
+      std::function<void(uint64_t arrival_ps, uint64_t addr, unsigned len, bool is_write)>;
+  void set_request_hook(RequestHook hook) { request_hook_ = std::move(hook); }
+
  protected:
   void read(uint64_t addr, uint8_t* dst, unsigned len, sc_core::sc_time& delay) override;
   void write(uint64_t addr, const uint8_t* src, unsigned len, sc_core::sc_time& delay) override;
@@ -31,6 +41,7 @@ class Dram : public MemoryTarget {
 
   dram::DramTimingModel timing_;
   dram::DramStorage storage_;
+  RequestHook request_hook_;
 };
 
 }  // namespace savp::models

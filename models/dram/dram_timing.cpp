@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
+#include <cstdint>
 #include <sstream>
 #include <string>
 
@@ -79,6 +81,7 @@ DramTimingModel::DramTimingModel(const DramConfig& cfg) : cfg_(cfg) {
   banks_.resize(static_cast<size_t>(o.channels) * o.ranks * o.bank_groups * o.banks_per_group);
   ranks_.resize(static_cast<size_t>(o.channels) * o.ranks);
   channels_.resize(o.channels);
+  think_ps_ = tck_ps_;  // DRAMSys ThinkDelayFw: 1 tCK from arrival to the request buffer
   reset_stats(0);
 }
 
@@ -202,6 +205,7 @@ double DramTimingModel::peak_bandwidth_bytes_per_ps() const {
 
 void DramTimingModel::reset_stats(uint64_t origin_ps) {
   const int64_t origin = static_cast<int64_t>(origin_ps);
+  origin_ps_ = origin_ps;
   for (Bank& b : banks_) {
     b.open = false;
     b.row = 0;
@@ -223,6 +227,13 @@ void DramTimingModel::reset_stats(uint64_t origin_ps) {
     c.queue.assign(cfg_.scheduler_queue_depth, origin);
     c.issued = 0;
   }
+  pending_.clear();
+  bank_pending_.assign(banks_.size(), 0);
+  bank_cols_.assign(banks_.size(), {});
+  reqs_.clear();
+  free_reqs_.clear();
+  next_entry_ = origin;
+  last_submit_ps_ = origin_ps;
   stats_ = DramStats{};
   stats_.banks.assign(banks_.size(), BankStats{});
   any_request_ = false;
@@ -315,14 +326,14 @@ void DramTimingModel::refresh_until(uint32_t ri, int64_t upto) {
 }
 
 int64_t DramTimingModel::burst(int64_t ready, const DecodedAddress& d, bool is_write,
-                               bool auto_precharge) {
+                               bool auto_precharge, bool use_queue) {
   const uint32_t flat = flat_bank(d);
   const uint32_t ri = rank_index(d);
   Bank& b = banks_[flat];
   Rank& r = ranks_[ri];
   Channel& c = channels_[d.channel];
   const uint32_t g = d.bank_group;
-  const uint32_t depth = cfg_.scheduler_queue_depth;
+  const uint32_t depth = use_queue ? cfg_.scheduler_queue_depth : 0;
   // The burst enters the controller once the one `depth` places ahead issued its column command.
   if (depth != 0) ready = std::max(ready, c.queue[c.issued % depth]);
 
@@ -375,6 +386,7 @@ int64_t DramTimingModel::burst(int64_t ready, const DecodedAddress& d, bool is_w
   }
 
   emit(is_write ? CommandKind::Wr : CommandKind::Rd, p.col, d);
+  last_col_ = p.col;
   r.last_col = p.col;
   r.bg_col[g] = p.col;
   c.last_col = p.col;
@@ -404,20 +416,19 @@ int64_t DramTimingModel::burst(int64_t ready, const DecodedAddress& d, bool is_w
   return data_end;
 }
 
-uint64_t DramTimingModel::access(uint64_t arrival_ps, uint64_t addr, uint32_t bytes,
-                                 bool is_write) {
-  if (bytes == 0) return arrival_ps;
+void DramTimingModel::check_range(uint64_t addr, uint32_t bytes) const {
   if (addr >= capacity_ || bytes > capacity_ - addr)
     throw SimulationError("DRAM access [" + hex(addr) + ", " + hex(addr + bytes) +
                           ") is beyond the capacity " + hex(capacity_) + " (" +
                           std::to_string(capacity_) + " bytes)");
+}
+
+template <typename F>
+void DramTimingModel::for_each_burst(uint64_t addr, uint32_t bytes, F&& f) const {
   const uint64_t bb = uint64_t{1} << offset_bits_;
   const uint64_t first = addr & ~(bb - 1);
   const uint64_t last = (addr + bytes - 1) & ~(bb - 1);
-  const int64_t arrival = static_cast<int64_t>(arrival_ps);
   const bool closed = cfg_.page_policy == PagePolicy::Closed;
-
-  int64_t done = arrival;
   DecodedAddress cur = decode(first);
   for (uint64_t a = first;; a += bb) {
     const bool is_last = a == last;
@@ -425,24 +436,154 @@ uint64_t DramTimingModel::access(uint64_t arrival_ps, uint64_t addr, uint32_t by
     if (!is_last) next = decode(a + bb);
     // Closed page: precharge after the request's last burst to this row (RDA / WRA).
     const bool ap = closed && (is_last || flat_bank(next) != flat_bank(cur) || next.row != cur.row);
-    done = std::max(done, burst(arrival, cur, is_write, ap));
+    f(cur, ap);
     if (is_last) break;
     cur = next;
   }
+}
 
+void DramTimingModel::finish_request(uint64_t arrival_ps, uint64_t done_ps, uint32_t bytes,
+                                     bool is_write) {
   ++stats_.requests;
   (is_write ? stats_.write_bytes : stats_.read_bytes) += bytes;
-  const uint64_t done_ps = static_cast<uint64_t>(done);
   if (!any_request_ || arrival_ps < stats_.first_arrival_ps) stats_.first_arrival_ps = arrival_ps;
   stats_.last_done_ps = std::max(any_request_ ? stats_.last_done_ps : 0, done_ps);
   any_request_ = true;
   const uint64_t lat = done_ps - arrival_ps;
   stats_.total_latency_ps += lat;
   stats_.max_latency_ps = std::max(stats_.max_latency_ps, lat);
+}
+
+uint64_t DramTimingModel::access(uint64_t arrival_ps, uint64_t addr, uint32_t bytes,
+                                 bool is_write) {
+  if (bytes == 0) return arrival_ps;
+  check_range(addr, bytes);
+  drain();  // requests submitted before go first
+  const int64_t arrival = static_cast<int64_t>(arrival_ps);
+  int64_t done = arrival;
+  for_each_burst(addr, bytes, [&](const DecodedAddress& d, bool ap) {
+    done = std::max(done, burst(arrival, d, is_write, ap));
+  });
+  const uint64_t done_ps = static_cast<uint64_t>(done);
+  finish_request(arrival_ps, done_ps, bytes, is_write);
   return done_ps;
 }
 
+void DramTimingModel::submit(uint64_t arrival_ps, uint64_t addr, uint32_t bytes, bool is_write,
+                             uint64_t tag) {
+  if (arrival_ps < last_submit_ps_)
+    throw SimulationError("DRAM request at " + std::to_string(arrival_ps) +
+                          " ps submitted after one at " + std::to_string(last_submit_ps_) +
+                          " ps (arrivals must not decrease)");
+  last_submit_ps_ = arrival_ps;
+  if (cfg_.scheduler == DramScheduler::Fcfs || bytes == 0) {
+    const uint64_t done = access(arrival_ps, addr, bytes, is_write);
+    if (completion_hook_) completion_hook_(tag, arrival_ps, done);
+    return;
+  }
+  check_range(addr, bytes);
+  const uint64_t bb = uint64_t{1} << offset_bits_;
+  uint32_t slot;
+  if (free_reqs_.empty()) {
+    slot = static_cast<uint32_t>(reqs_.size());
+    reqs_.emplace_back();
+  } else {
+    slot = free_reqs_.back();
+    free_reqs_.pop_back();
+  }
+  OpenRequest& q = reqs_[slot];
+  q.tag = tag;
+  q.arrival = arrival_ps;
+  q.done = static_cast<int64_t>(arrival_ps);
+  q.left = static_cast<uint32_t>(((addr + bytes - 1) / bb) - addr / bb + 1);
+  q.bytes = bytes;
+  q.is_write = is_write;
+
+  // DRAMSys: the player sends a request once the one before it was accepted (END_REQ) and the
+  // controller takes it ThinkDelayFw later, so one request per tCK at most.
+  int64_t entry = std::max(static_cast<int64_t>(arrival_ps), next_entry_) + think_ps_;
+  bool blocked = false;
+  const uint32_t cap = cfg_.request_buffer_size;
+  for_each_burst(addr, bytes, [&](const DecodedAddress& d, bool ap) {
+    const uint32_t flat = flat_bank(d);
+    for (;;) {  // wait for room in the bank's buffer; everything after waits too
+      std::vector<int64_t>& cols = bank_cols_[flat];
+      cols.erase(std::remove_if(cols.begin(), cols.end(), [&](int64_t c) { return c <= entry; }),
+                 cols.end());
+      if (bank_pending_[flat] + cols.size() < cap) break;
+      if (!cols.empty()) {  // room once the first decided burst issues its column command
+        entry = *std::min_element(cols.begin(), cols.end());
+        blocked = true;
+        continue;
+      }
+      // Only undecided bursts fill the buffer: decide the oldest with what is known (nothing
+      // else arrives while the front end is blocked).
+      step(INT64_MAX);
+    }
+    Pending x;
+    x.entry = entry;
+    x.d = d;
+    x.flat = flat;
+    x.req = slot;
+    x.is_write = is_write;
+    x.ap = ap;
+    pending_.push_back(x);
+    ++bank_pending_[flat];
+    while (step(entry)) {
+    }
+  });
+  // Accepted at a column command, the END_REQ goes out ThinkDelayFw later.
+  next_entry_ = blocked ? entry + think_ps_ : entry;
+}
+
+void DramTimingModel::drain() {
+  while (step(INT64_MAX)) {
+  }
+}
+
+bool DramTimingModel::step(int64_t horizon) {
+  if (pending_.empty()) return false;
+  const Pending& b = pending_.front();
+  const Bank& bk = banks_[b.flat];
+  if (bk.open && bk.row != b.d.row) {
+    // The oldest burst needs another row: the bank first serves the buffered hits to its open
+    // row that are in the buffer when the PRE would issue.
+    const int64_t pre = plan(b.entry, b.d, b.flat, b.is_write).pre;
+    const Rank& r = ranks_[rank_index(b.d)];
+    if (ps_.refi == 0 || pre < r.next_ref) {  // (a refresh due first closes the row anyway)
+      for (size_t i = 1; i < pending_.size(); ++i) {
+        const Pending& h = pending_[i];
+        if (h.flat != b.flat || h.d.row != bk.row) continue;
+        if (h.entry <= pre) {
+          commit(i);
+          return true;
+        }
+        break;  // entries do not decrease: later hits enter later still
+      }
+      if (pre >= horizon) return false;  // a hit may still enter before the PRE
+    }
+  }
+  commit(0);
+  return true;
+}
+
+void DramTimingModel::commit(size_t i) {
+  const Pending x = pending_[i];
+  pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(i));
+  --bank_pending_[x.flat];
+  const int64_t end = burst(x.entry, x.d, x.is_write, x.ap, false);
+  bank_cols_[x.flat].push_back(last_col_);
+  OpenRequest& q = reqs_[x.req];
+  q.done = std::max(q.done, end);
+  if (--q.left != 0) return;
+  const OpenRequest done = q;
+  free_reqs_.push_back(x.req);
+  finish_request(done.arrival, static_cast<uint64_t>(done.done), done.bytes, done.is_write);
+  if (completion_hook_) completion_hook_(done.tag, done.arrival, static_cast<uint64_t>(done.done));
+}
+
 void DramTimingModel::advance_to(uint64_t now_ps) {
+  drain();
   for (uint32_t i = 0; i < ranks_.size(); ++i) refresh_until(i, static_cast<int64_t>(now_ps));
 }
 

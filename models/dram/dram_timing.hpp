@@ -11,15 +11,30 @@
 //    all-bank refresh every tREFI that precharges the open banks and blocks the rank for tRFC;
 //  - per channel: one data bus (a burst holds it for burst_length / data_rate cycles, read data
 //    starts CL after RD, write data CWL after WR), read-to-write turnaround tRTW.
-// Requests are served first come first served; within that order each command goes at the
-// earliest time its constraints allow, so requests to other banks overlap (bank parallelism)
-// and queued requests pipeline. The controller holds at most scheduler_queue_depth bursts per
-// channel that have not issued their column command (0 = unbounded): that bounds how far ahead
-// of the data an ACT or PRE can run. Command-bus slot conflicts are not modelled.
+// Each burst's commands go at the earliest time their constraints allow, so requests to other
+// banks overlap (bank parallelism) and queued requests pipeline. Command-bus slot conflicts are
+// not modelled.
+//
+// Two ways in:
+//  - access(): a request is decided when it arrives and its completion returned at once (what
+//    a blocking TLM target needs: the platform's DRAM). Requests are served in call order, first
+//    come first served; the controller holds at most scheduler_queue_depth bursts per channel
+//    that have not issued their column command, which bounds how far ahead of the data an ACT or
+//    PRE can run.
+//  - submit() / drain(): requests in arrival order, completions reported through the completion
+//    hook once decided (`savp replay`). With DramConfig::scheduler == FrFcfs this is DRAMSys's
+//    default controller: a request enters the controller one tCK (ThinkDelayFw) after it arrives
+//    and after the one before it was accepted (one per tCK), into its bank's request buffer of
+//    request_buffer_size bursts (a full buffer holds back the request and all after it until a
+//    burst of that bank issues its column command); each bank serves the buffered bursts that hit
+//    its open row first (oldest first), and precharges for the oldest burst only when no hit is
+//    buffered at the time the PRE would issue. Requests may complete out of order. With Fcfs,
+//    submit() is access() and reports at once.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <vector>
 
@@ -99,6 +114,16 @@ class DramTimingModel {
   // monotonic: a command goes at max(arrival, what the resources allow). A zero-byte request
   // returns arrival_ps and changes nothing. Throws SimulationError beyond capacity.
   uint64_t access(uint64_t arrival_ps, uint64_t addr, uint32_t bytes, bool is_write);
+  // Streaming interface (see the top of the file). Arrivals must not decrease from one submit
+  // to the next (throws SimulationError otherwise); `tag` comes back in the completion hook.
+  // Throws SimulationError beyond capacity. A zero-byte request completes at its arrival.
+  using CompletionHook = std::function<void(uint64_t tag, uint64_t arrival_ps, uint64_t done_ps)>;
+  void set_completion_hook(CompletionHook hook) { completion_hook_ = std::move(hook); }
+  void submit(uint64_t arrival_ps, uint64_t addr, uint32_t bytes, bool is_write, uint64_t tag);
+  // Decides every submitted request (no more will arrive before them); stats() are complete after.
+  void drain();
+  size_t pending_bursts() const { return pending_.size(); }
+
   // Row-buffer outcome of the most recent burst (Miss before any).
   RowOutcome last_outcome() const { return last_outcome_; }
 
@@ -110,6 +135,7 @@ class DramTimingModel {
   // A fresh run: clears the statistics, closes all rows and frees all resources at origin_ps;
   // the first refresh falls due at origin_ps + tREFI.
   void reset_stats(uint64_t origin_ps = 0);
+  uint64_t origin_ps() const { return origin_ps_; }  // of the last reset_stats
 
   // Sum over channels of bus bytes * data_rate per tCK (with tCK rounded like all timing).
   double peak_bandwidth_bytes_per_ps() const;
@@ -148,10 +174,37 @@ class DramTimingModel {
         refi, rfc, burst;
   };
 
+  // A burst waiting in its bank's request buffer (FR-FCFS).
+  struct Pending {
+    int64_t entry = 0;
+    DecodedAddress d;
+    uint32_t flat = 0, req = 0;
+    bool is_write = false, ap = false;
+  };
+  // A submitted request whose bursts are not all decided.
+  struct OpenRequest {
+    uint64_t tag = 0, arrival = 0;
+    int64_t done = 0;
+    uint32_t left = 0, bytes = 0;
+    bool is_write = false;
+  };
+
   void validate_and_build_mapping();
+  // Splits [addr, addr + bytes) into bursts; f(decoded, auto_precharge) for each in order.
+  template <typename F>
+  void for_each_burst(uint64_t addr, uint32_t bytes, F&& f) const;
+  void check_range(uint64_t addr, uint32_t bytes) const;
+  void finish_request(uint64_t arrival_ps, uint64_t done_ps, uint32_t bytes, bool is_write);
+  // FR-FCFS: decides the next burst if what is known up to `horizon` allows; false if it must
+  // wait for later arrivals (or nothing is pending).
+  bool step(int64_t horizon);
+  void commit(size_t pending_index);
   Plan plan(int64_t ready, const DecodedAddress& d, uint32_t flat, bool is_write) const;
   // Places one burst's commands; returns the end of its data.
-  int64_t burst(int64_t ready, const DecodedAddress& d, bool is_write, bool auto_precharge);
+  // use_queue: apply scheduler_queue_depth (access()); the column command time is left in
+  // last_col_.
+  int64_t burst(int64_t ready, const DecodedAddress& d, bool is_write, bool auto_precharge,
+                bool use_queue = true);
   void refresh_until(uint32_t rank_index, int64_t upto);
   void emit(CommandKind k, int64_t t, const DecodedAddress& d) const;
   uint32_t rank_index(const DecodedAddress& d) const { return d.channel * cfg_.org.ranks + d.rank; }
@@ -167,8 +220,18 @@ class DramTimingModel {
   std::vector<Channel> channels_;
   DramStats stats_;
   bool any_request_ = false;
+  uint64_t origin_ps_ = 0;
   RowOutcome last_outcome_ = RowOutcome::Miss;
   CommandHook hook_;
+  // FR-FCFS state.
+  CompletionHook completion_hook_;
+  int64_t last_col_ = 0, think_ps_ = 0, next_entry_ = 0;  // next_entry_: before ThinkDelayFw
+  uint64_t last_submit_ps_ = 0;
+  std::deque<Pending> pending_;                 // oldest first
+  std::vector<uint32_t> bank_pending_;          // per flat bank: bursts in pending_
+  std::vector<std::vector<int64_t>> bank_cols_;  // per flat bank: column times of decided bursts
+  std::vector<OpenRequest> reqs_;
+  std::vector<uint32_t> free_reqs_;
 };
 
 }  // namespace savp::dram

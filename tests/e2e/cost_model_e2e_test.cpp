@@ -88,6 +88,8 @@ void check_network(const std::string& net_name) {
 
 TEST(CostModelE2E, FmnistHybridWithin10Percent) { check_network("fmnist-hybrid"); }
 TEST(CostModelE2E, Resnet20HybridWithin10Percent) { check_network("resnet20-hybrid"); }
+TEST(CostModelE2E, MbconvFbnetWithin10Percent) { check_network("mbconv-fbnet"); }
+TEST(CostModelE2E, Resnet50Within10Percent) { check_network("resnet50"); }
 
 TEST(CostModelE2E, NoSpansNoLayers) {
   const HwConfig hw = load_hw_config(kSrc + "/configs/hw/default.yaml");

@@ -257,3 +257,36 @@ TEST(Interconnect, FullRangeDmiInvalidationIsClampedToTheRegion) {
 
 }  // namespace
 }  // namespace savp::models
+
+namespace savp::models {
+namespace {
+
+sc_core::sc_time at_ns(double v) { return sc_core::sc_time(v, sc_core::SC_NS); }
+
+// Decoupled initiators reserve out of time order: an earlier request takes a gap before a
+// later reservation instead of queueing behind it; overlapping requests still serialise.
+TEST(Occupancy, EarlierRequestsTakeGapsBeforeLaterReservations) {
+  Occupancy o;
+  EXPECT_EQ(o.reserve(at_ns(10), at_ns(5)), at_ns(10));    // [10, 15)
+  EXPECT_EQ(o.reserve(at_ns(100), at_ns(10)), at_ns(100));  // [100, 110): an engine running ahead
+  EXPECT_EQ(o.reserve(at_ns(20), at_ns(5)), at_ns(20));    // the gap before it: [20, 25)
+  EXPECT_EQ(o.reserve(at_ns(12), at_ns(10)), at_ns(25));   // overlaps [10,15) and [20,25): after them
+  EXPECT_EQ(o.reserve(at_ns(95), at_ns(10)), at_ns(110));  // does not fit before 100: after [100,110)
+  EXPECT_EQ(o.reserve(at_ns(0), at_ns(10)), at_ns(0));     // fits exactly before 10
+  EXPECT_EQ(o.busy_until(), at_ns(120));
+  EXPECT_EQ(o.busy_time(), at_ns(50));
+  o.reset();
+  EXPECT_EQ(o.reserve(at_ns(1), at_ns(1)), at_ns(1));
+}
+
+TEST(Occupancy, OldIntervalsAreFoldedIntoAFloor) {
+  Occupancy o;
+  EXPECT_EQ(o.reserve(at_ns(0), at_ns(10)), at_ns(0));
+  const double far = Occupancy::kHorizonNs + 1000;
+  EXPECT_EQ(o.reserve(at_ns(far), at_ns(10)), at_ns(far));
+  // [0, 10) is older than the horizon: folded; a request that late starts at the floor.
+  EXPECT_EQ(o.reserve(at_ns(2), at_ns(1)), at_ns(10));
+}
+
+}  // namespace
+}  // namespace savp::models

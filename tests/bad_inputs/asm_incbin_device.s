@@ -1,0 +1,3 @@
+# an .incbin of an endless device (never read forever)
+.incbin 0x1000 "/dev/zero"
+halt

@@ -1,0 +1,3 @@
+# redefining a built-in symbol
+.equ GLB 0x100
+halt

@@ -1,0 +1,3 @@
+# a directive that does not exist
+.rept 4
+halt

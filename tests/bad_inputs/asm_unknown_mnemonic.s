@@ -1,0 +1,3 @@
+# an unknown mnemonic
+lod src=0 dst=GLB rows=1 row_bytes=64
+halt
