@@ -6,6 +6,7 @@
 
 #include "common/errors.hpp"
 #include "firmware/address_map.hpp"
+#include "mapper/cost_model.hpp"
 #include "mapper/fallback.hpp"
 #include "mapper/tiling.hpp"
 
@@ -168,21 +169,68 @@ Objective parse_objective(const std::string& s) {
   throw Error("unknown objective '" + s + "' (allowed: latency, energy, edp)");
 }
 
+namespace {
+
+// One layer, prepared once for every input of the batch: its chunk, tiling and the DRAM
+// addresses of its weights.
+struct Prepared {
+  size_t li = 0;
+  int chunk = 0;
+  bool add = false;
+  // Add: elements per tile, tiles, offset of operand b in the ibuf.
+  uint64_t add_tb = 0, add_nt = 0, add_boff = 0;
+  // Windowed layers.
+  TileKind kind = TileKind::Pool;
+  Geo g{};
+  Tiling t;
+  std::vector<Step> steps;
+  std::vector<std::vector<uint64_t>> w_at;
+  uint64_t bias_addr = 0, w_bias_off = 0;
+};
+
+// One (layer, input) pair being emitted: where its steps are and the tokens they name.
+struct Task {
+  const Prepared* pr = nullptr;
+  uint32_t image = 0;
+  size_t next = 0;  // next step (Add: tiles are emitted all at once)
+  TokenPlan plan;
+  std::vector<size_t> compute_at, store_at;  // instruction index per step / per tile
+  uint64_t first_instr = 0, last_instr = 0;
+  bool done() const { return pr->add ? next > 0 : next >= pr->steps.size(); }
+};
+
+}  // namespace
+
 MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
                        const std::vector<int8_t>& input, const MapOptions& opt) {
-  // opt.batch: the chunk pipeline over a batch is later work; one input per image for now.
+  if (opt.batch != 1)
+    throw Error(fmt::format("map options ask for a batch of {} but one input was given (the "
+                            "batch is the number of inputs)",
+                            opt.batch));
+  return generate(q, hw, std::vector<std::vector<int8_t>>{input}, opt);
+}
+
+MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
+                       const std::vector<std::vector<int8_t>>& inputs, const MapOptions& opt_in) {
   // A layer whose kind has no chunk: its config-allowed fallback, or an error naming it.
-  if (needs_fallback(q, hw)) return generate(apply_fallbacks(q, hw), hw, input, opt);
+  if (needs_fallback(q, hw)) return generate(apply_fallbacks(q, hw), hw, inputs, opt_in);
+  MapOptions opt = opt_in;
+  opt.batch = 1;
   const Network& net = q.net;
   if (q.params.size() != net.layers.size())
     throw Error(fmt::format("network '{}': {} parameter sets for {} layers", net.name,
                             q.params.size(), net.layers.size()));
-  if (input.size() != net.input.elements())
-    throw Error(fmt::format("network '{}': input has {} bytes, expected {} ({})", net.name,
-                            input.size(), net.input.elements(), net.input.str()));
+  if (inputs.empty() || inputs.size() > kMaxBatch)
+    throw Error(fmt::format("network '{}': a batch of {} inputs (allowed: 1 to {})", net.name,
+                            inputs.size(), kMaxBatch));
+  for (size_t b = 0; b < inputs.size(); ++b)
+    if (inputs[b].size() != net.input.elements())
+      throw Error(fmt::format("network '{}': input {} has {} bytes, expected {} ({})", net.name, b,
+                              inputs[b].size(), net.input.elements(), net.input.str()));
   if (hw.chunks.empty()) throw Error(fmt::format("platform '{}' has no chunks", hw.name));
   if (hw.chunks.size() > static_cast<size_t>(isa::kMaxChunks))
     throw Error(fmt::format("platform '{}': more than {} chunks", hw.name, isa::kMaxChunks));
+  const uint32_t batch = static_cast<uint32_t>(inputs.size());
 
   // The energy prices of the tiling search.
   EnergyTable loaded;
@@ -198,34 +246,36 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
   MappedNetwork m;
   Data data;
   Emitter em;
-  m.input_addr = data.add(std::vector<uint8_t>(input.begin(), input.end()));
-
-  // Output regions first (addresses), then the code (weights placed as layers are visited).
+  // Inputs, then every input's output regions, then the weights (placed as layers are
+  // prepared). Image 0 is the plain network; input b's regions are named "<layer>#b".
+  std::vector<uint64_t> in_addr(batch);
+  for (uint32_t b = 0; b < batch; ++b)
+    in_addr[b] = data.add(std::vector<uint8_t>(inputs[b].begin(), inputs[b].end()));
+  m.input_addr = in_addr[0];
   const size_t n = net.layers.size();
   m.layers.resize(n);
-  std::vector<uint64_t> out_addr(n);
-  auto addr_of = [&](const std::string& name) {
-    return name == kInputName ? m.input_addr : out_addr[net.index_of(name)];
+  std::vector<std::vector<uint64_t>> out_addr(batch, std::vector<uint64_t>(n));
+  auto addr_of = [&](uint32_t b, const std::string& name) {
+    return name == kInputName ? in_addr[b] : out_addr[b][net.index_of(name)];
   };
-  for (size_t i = 0; i < n; ++i) {
-    const Layer& l = net.layers[i];
-    out_addr[i] =
-        l.type == LayerType::Flatten ? addr_of(l.inputs[0]) : data.reserve(l.out_shape.elements());
-  }
+  for (uint32_t b = 0; b < batch; ++b)
+    for (size_t i = 0; i < n; ++i) {
+      const Layer& l = net.layers[i];
+      out_addr[b][i] = l.type == LayerType::Flatten ? addr_of(b, l.inputs[0])
+                                                    : data.reserve(l.out_shape.elements());
+    }
 
-  bool first_layer = true;
+  // Prepare every layer that has code: chunk, tiling, weights in DRAM.
+  std::vector<Prepared> prep;
+  prep.reserve(n);
   for (size_t li = 0; li < n; ++li) {
     const Layer& l = net.layers[li];
     const LayerParams& p = q.params[li];
     LayerPlacement& pl = m.layers[li];
     pl.layer = l.name;
-    pl.out_addr = out_addr[li];
+    pl.out_addr = out_addr[0][li];
     pl.out_bytes = l.out_shape.elements();
-    const uint64_t first_instr = em.code.size();
-    if (l.type == LayerType::Flatten) {
-      pl.instr_range = {first_instr, first_instr};
-      continue;
-    }
+    if (l.type == LayerType::Flatten) continue;
     int chunk = 0;
     if (l.has_weights()) {
       chunk = -1;
@@ -240,11 +290,9 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
     }
     const ChunkConfig& cc = hw.chunks[chunk];
     pl.chunk = chunk;
-    if (!first_layer) em.sync(Opcode::Barrier);
-    first_layer = false;
-    em.begin_layer(chunk);
-    const uint64_t in_addr = addr_of(l.inputs[0]);
-    const uint64_t dst = out_addr[li];
+    Prepared pr;
+    pr.li = li;
+    pr.chunk = chunk;
 
     if (l.type == LayerType::Add) {
       const uint64_t total = l.out_shape.elements();
@@ -252,30 +300,12 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
           {cc.ibuf.capacity_bytes / 2 / kAlign * kAlign, cc.obuf.capacity_bytes, kMaxField16});
       if (cap == 0)
         throw Error(fmt::format("{}: no tile fits: ibuf needs at least 128 bytes", desc(l)));
-      const uint64_t nt = ceil_div(total, cap), tb = ceil_div(total, nt);
-      const uint64_t b_off = align_up(tb);
-      const uint64_t b_addr = addr_of(l.inputs[1]);
-      pl.tile_k = u32(tb), pl.ibuf_bytes = b_off + tb, pl.obuf_bytes = tb;
-      for (uint64_t t = 0; t < nt; ++t) {
-        const uint64_t e0 = t * tb, ne = std::min(tb, total - e0);
-        em.begin_step(t > 0);
-        em.load(in_addr + e0, ibuf(chunk), 1, ne, ne, ne);
-        em.load(b_addr + e0, ibuf(chunk) + b_off, 1, ne, ne, ne);
-        isa::ComputeArgs a;
-        a.op = ComputeOp::Add;
-        a.kind = static_cast<uint8_t>(cc.kind);
-        a.k = u32(ne);
-        a.obits = l.act_bits;
-        a.multiplier = static_cast<uint32_t>(p.multiplier);
-        a.multiplier2 = static_cast<uint32_t>(p.multiplier2);
-        a.shift = static_cast<uint32_t>(p.shift);
-        a.in = 0, a.w = u32(b_off), a.out = 0;
-        a.flags = l.relu ? isa::kFlagRelu : 0;
-        const bool more = t + 1 < nt;
-        em.compute(a, t > 0, more, true);
-        em.store(obuf(chunk), dst + e0, 1, ne, ne, ne, more);
-      }
-      pl.instr_range = {first_instr, em.code.size()};
+      pr.add = true;
+      pr.add_nt = ceil_div(total, cap), pr.add_tb = ceil_div(total, pr.add_nt);
+      pr.add_boff = align_up(pr.add_tb);
+      pl.tile_k = u32(pr.add_tb), pl.ibuf_bytes = pr.add_boff + pr.add_tb;
+      pl.obuf_bytes = pr.add_tb;
+      prep.push_back(std::move(pr));
       continue;
     }
 
@@ -303,17 +333,8 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
     if (linear) {
       g = Geo{1, 1, l.in_shape.elements(), 1, 1, l.out_channels, 1, 1, 1, 0, 0};
     } else if (global) {
-      g = Geo{l.in_shape.h,
-              l.in_shape.w,
-              l.in_shape.c,
-              1,
-              1,
-              l.in_shape.c,
-              l.in_shape.h,
-              l.in_shape.w,
-              1,
-              0,
-              0};
+      g = Geo{l.in_shape.h, l.in_shape.w, l.in_shape.c, 1, 1, l.in_shape.c,
+              l.in_shape.h, l.in_shape.w, 1,            0, 0};
     } else {
       g = Geo{l.in_shape.h, l.in_shape.w, l.in_shape.c, l.out_shape.h, l.out_shape.w, l.out_shape.c,
               l.kernel_h,   l.kernel_w,   l.stride_h,   l.pad_h,       l.pad_w};
@@ -339,9 +360,9 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
     const uint64_t kblocks = t.kblocks, csteps = t.csteps;
 
     // Weights and biases in DRAM, blocked as the tiles load them.
-    std::vector<std::vector<uint64_t>> w_at(kblocks, std::vector<uint64_t>(csteps, 0));
-    uint64_t bias_addr = 0;
-    const uint64_t w_bias_off = weight_bias_offset(kind, g, t.kb, t.cb);
+    pr.kind = kind, pr.g = g, pr.t = t;
+    pr.w_at.assign(kblocks, std::vector<uint64_t>(csteps, 0));
+    pr.w_bias_off = weight_bias_offset(kind, g, t.kb, t.cb);
     if (kind != TileKind::Pool) {
       const uint64_t taps = g.kh * g.kw;
       std::vector<uint8_t> wb;
@@ -351,7 +372,7 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
           const uint64_t k0 = kbi * t.kb, nk = std::min(t.kb, g.k - k0);
           for (uint64_t cs = 0; cs < csteps; ++cs) {
             const uint64_t c0 = cs * t.cb, nc = std::min(t.cb, g.c - c0);
-            w_at[kbi][cs] = wb.size();
+            pr.w_at[kbi][cs] = wb.size();
             for (uint64_t kk = k0; kk < k0 + nk; ++kk)
               for (uint64_t tap = 0; tap < taps; ++tap) {
                 const int8_t* src = p.weights.data() + (kk * taps + tap) * g.c + c0;
@@ -363,43 +384,91 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
       } else {
         wb.assign(reinterpret_cast<const uint8_t*>(p.weights.data()),
                   reinterpret_cast<const uint8_t*>(p.weights.data()) + p.weights.size());
-        for (uint64_t kbi = 0; kbi < kblocks; ++kbi) w_at[kbi][0] = kbi * t.kb * taps;
+        for (uint64_t kbi = 0; kbi < kblocks; ++kbi) pr.w_at[kbi][0] = kbi * t.kb * taps;
       }
       const uint64_t w_base = data.add(std::move(wb));
-      for (auto& row : w_at)
+      for (auto& row : pr.w_at)
         for (uint64_t& a : row) a += w_base;
       std::vector<uint8_t> bb(p.bias.size() * 4);
       for (size_t i = 0; i < p.bias.size(); ++i) {
         const uint32_t v = static_cast<uint32_t>(p.bias[i]);
         for (int b = 0; b < 4; ++b) bb[i * 4 + b] = static_cast<uint8_t>(v >> (8 * b));
       }
-      bias_addr = data.add(std::move(bb));
+      pr.bias_addr = data.add(std::move(bb));
     }
+    pr.steps.reserve(t.steps());
+    for_each_step(kind, g, t, [&](const Step& s) { pr.steps.push_back(s); });
+    prep.push_back(std::move(pr));
+  }
 
-    // The steps in the chosen loop order, with the waits TokenPlan derives; the instruction
-    // that a wait names gets its signal bit when the wait is emitted.
-    TokenPlan plan(t);
-    std::vector<size_t> compute_at, store_at;  // instruction index per step / per tile
-    compute_at.reserve(t.steps());
-    store_at.reserve(t.tiles());
-    for_each_step(kind, g, t, [&](const Step& s) {
-      const TokenPlan::Waits w = plan.next(s, kind != TileKind::Pool);
+  // Per chunk within a pipeline stage: the last COMPUTE and STORE of the task before, which
+  // the chunk's next task waits for before it overwrites the buffers (-1: none).
+  std::vector<int64_t> last_compute(hw.chunks.size(), -1), last_store(hw.chunks.size(), -1);
+
+  // Emits the next step of task k (an Add: all of its tiles).
+  auto emit_step = [&](Task& k) {
+    const Prepared& pr = *k.pr;
+    const Layer& l = net.layers[pr.li];
+    const LayerParams& p = q.params[pr.li];
+    const ChunkConfig& cc = hw.chunks[pr.chunk];
+    const int chunk = pr.chunk;
+    const uint64_t src = addr_of(k.image, l.inputs[0]);
+    const uint64_t dst = out_addr[k.image][pr.li];
+    // The first step of a task after another task on the chunk waits for that task's last
+    // COMPUTE (before loading into its buffers) and last STORE (before writing the obuf).
+    const bool after = k.next == 0 && last_compute[chunk] >= 0;
+    if (after) {
+      em.add_signal(static_cast<size_t>(last_compute[chunk]), isa::kEngineLoad);
+      em.add_signal(static_cast<size_t>(last_store[chunk]), isa::chunk_engine(chunk));
+    }
+    em.begin_layer(chunk);
+    if (pr.add) {
+      const uint64_t total = l.out_shape.elements(), tb = pr.add_tb, nt = pr.add_nt;
+      const uint64_t b_addr = addr_of(k.image, l.inputs[1]);
+      for (uint64_t t = 0; t < nt; ++t) {
+        const uint64_t e0 = t * tb, ne = std::min(tb, total - e0);
+        em.begin_step(t > 0 || after);
+        em.load(src + e0, ibuf(chunk), 1, ne, ne, ne);
+        em.load(b_addr + e0, ibuf(chunk) + pr.add_boff, 1, ne, ne, ne);
+        isa::ComputeArgs a;
+        a.op = ComputeOp::Add;
+        a.kind = static_cast<uint8_t>(cc.kind);
+        a.k = u32(ne);
+        a.obits = l.act_bits;
+        a.multiplier = static_cast<uint32_t>(p.multiplier);
+        a.multiplier2 = static_cast<uint32_t>(p.multiplier2);
+        a.shift = static_cast<uint32_t>(p.shift);
+        a.in = 0, a.w = u32(pr.add_boff), a.out = 0;
+        a.flags = l.relu ? isa::kFlagRelu : 0;
+        const bool more = t + 1 < nt;
+        em.compute(a, t > 0 || (t == 0 && after), more, true);
+        k.compute_at.push_back(em.code.size() - 1);
+        em.store(obuf(chunk), dst + e0, 1, ne, ne, ne, more);
+        k.store_at.push_back(em.code.size() - 1);
+      }
+      k.next = 1;
+    } else {
+      const Geo& g = pr.g;
+      const Tiling& t = pr.t;
+      const TileKind kind = pr.kind;
+      const Step& s = pr.steps[k.next++];
+      const TokenPlan::Waits w = k.plan.next(s, kind != TileKind::Pool);
       const uint64_t outs = s.nr * g.ow * s.nk;
       const uint64_t o_off = s.oslot * t.ob_stride, acc_off = o_off + align_up(outs);
       const uint64_t i_off = s.islot * t.ib_stride, w_off = s.wslot * t.wb_stride;
-      em.begin_step(w.load_waits_compute >= 0);
+      em.begin_step(w.load_waits_compute >= 0 || after);
       if (w.load_waits_compute >= 0)
-        em.add_signal(compute_at[w.load_waits_compute], isa::kEngineLoad);
+        em.add_signal(k.compute_at[w.load_waits_compute], isa::kEngineLoad);
       if (s.load_in)
-        em.load(in_addr + (s.iy0 * g.w) * g.c + s.c0, ibuf(chunk) + i_off, s.ih * g.w, s.nc, g.c,
+        em.load(src + (s.iy0 * g.w) * g.c + s.c0, ibuf(chunk) + i_off, s.ih * g.w, s.nc, g.c,
                 s.nc);
       if (s.load_w) {
         const uint64_t wbytes = s.nk * g.kh * g.kw * (kind == TileKind::Dense ? s.nc : 1);
-        em.load(w_at[s.kbi][s.cs], wbuf(chunk) + w_off, 1, wbytes, wbytes, wbytes);
+        em.load(pr.w_at[s.kbi][s.cs], wbuf(chunk) + w_off, 1, wbytes, wbytes, wbytes);
       }
       if (s.load_bias)
-        em.load(bias_addr + s.k0 * 4, wbuf(chunk) + w_off + w_bias_off, 1, s.nk * 4, s.nk * 4,
-                s.nk * 4);
+        em.load(pr.bias_addr + s.k0 * 4, wbuf(chunk) + w_off + pr.w_bias_off, 1, s.nk * 4,
+                s.nk * 4, s.nk * 4);
       isa::ComputeArgs a;
       a.kind = static_cast<uint8_t>(cc.kind);
       a.k = u32(s.nk), a.c = u32(s.nc), a.oh = u32(s.nr), a.ow = u32(g.ow);
@@ -417,24 +486,74 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
         a.wbits = l.weight_bits;
         a.multiplier = static_cast<uint32_t>(p.multiplier);
         a.shift = static_cast<uint32_t>(p.shift);
-        a.w = u32(w_off), a.bias = u32(w_off + w_bias_off), a.acc = u32(acc_off);
+        a.w = u32(w_off), a.bias = u32(w_off + pr.w_bias_off), a.acc = u32(acc_off);
         uint32_t f = l.relu ? isa::kFlagRelu : 0;
         if (s.cs > 0) f |= isa::kFlagAccLoad;
         if (!s.last_of_tile) f |= isa::kFlagOutPartial;
         a.flags = f;
       }
       if (w.compute_waits_store >= 0)
-        em.add_signal(store_at[w.compute_waits_store], isa::chunk_engine(chunk));
-      em.compute(a, w.compute_waits_store >= 0, false, s.last_of_tile);
-      compute_at.push_back(em.code.size() - 1);
+        em.add_signal(k.store_at[w.compute_waits_store], isa::chunk_engine(chunk));
+      em.compute(a, w.compute_waits_store >= 0 || after, false, s.last_of_tile);
+      k.compute_at.push_back(em.code.size() - 1);
       if (s.last_of_tile) {
         em.store(obuf(chunk) + o_off, dst + (s.oy0 * g.ow) * g.k + s.k0, s.nr * g.ow, s.nk, s.nk,
                  g.k, false);
-        store_at.push_back(em.code.size() - 1);
+        k.store_at.push_back(em.code.size() - 1);
       }
-    });
-    pl.instr_range = {first_instr, em.code.size()};
+    }
+    if (k.done()) {
+      last_compute[chunk] = static_cast<int64_t>(k.compute_at.back());
+      last_store[chunk] = static_cast<int64_t>(k.store_at.back());
+    }
+  };
+
+  // The chunk pipeline (NASA): stage s runs layer j of input s - j for every j, each after the
+  // previous stage's BARRIER, so input b's layer j always follows its layer j - 1. Within a
+  // stage the tasks on different chunks run concurrently: their steps are interleaved (next
+  // step from the chunk with the least compute emitted so far in the stage), and tasks on one
+  // chunk follow each other. A batch of one is the plain layer-by-layer program.
+  const size_t stages = prep.size() + batch - 1;
+  for (size_t st = 0; st < stages && !prep.empty(); ++st) {
+    if (st > 0) em.sync(Opcode::Barrier);
+    const uint64_t stage_first = em.code.size() - (st > 0 ? 1 : 0);
+    std::fill(last_compute.begin(), last_compute.end(), -1);
+    std::fill(last_store.begin(), last_store.end(), -1);
+    // Per chunk, its tasks of this stage in layer order.
+    std::vector<std::vector<Task>> per_chunk(hw.chunks.size());
+    for (size_t j = 0; j < prep.size(); ++j) {
+      if (st < j || st - j >= batch) continue;
+      Task k{&prep[j], static_cast<uint32_t>(st - j), 0, TokenPlan(prep[j].t), {}, {}, 0, 0};
+      per_chunk[prep[j].chunk].push_back(std::move(k));
+    }
+    std::vector<size_t> cur(hw.chunks.size(), 0);
+    std::vector<uint64_t> emitted(hw.chunks.size(), 0);  // compute cycles emitted in the stage
+    for (;;) {
+      int pick = -1;
+      for (size_t c = 0; c < per_chunk.size(); ++c)
+        if (cur[c] < per_chunk[c].size() &&
+            (pick < 0 || emitted[c] < emitted[static_cast<size_t>(pick)]))
+          pick = static_cast<int>(c);
+      if (pick < 0) break;
+      Task& k = per_chunk[pick][cur[pick]];
+      const size_t before = em.code.size();
+      if (k.next == 0) k.first_instr = batch == 1 ? stage_first : before;
+      emit_step(k);
+      for (size_t i = before; i < em.code.size(); ++i)
+        if (em.code[i].opcode() == Opcode::Compute)
+          emitted[pick] += compute_cycles(hw.chunks[pick], em.code[i]);
+      if (k.done()) {
+        k.last_instr = em.code.size();
+        if (k.image == 0) m.layers[k.pr->li].instr_range = {k.first_instr, k.last_instr};
+        ++cur[pick];
+      }
+    }
   }
+  for (size_t i = 0; i < n; ++i)
+    if (m.layers[i].instr_range.empty()) {
+      const uint64_t at = em.code.size();  // flatten: no code
+      m.layers[i].instr_range = {at, at};
+    }
   em.sync(Opcode::Halt);
 
   // Relocate: the data follows the code.
@@ -452,14 +571,17 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
     m.image.segments.push_back(std::move(s));
   }
   m.input_addr += base;
-  for (size_t i = 0; i < n; ++i) {
-    const Layer& l = net.layers[i];
-    m.layers[i].out_addr += base;
-    m.image.outputs.push_back(fw::OutputRegion{l.name,
-                                               m.layers[i].out_addr,
-                                               l.out_shape.elements(),
-                                               {l.out_shape.h, l.out_shape.w, l.out_shape.c}});
-  }
+  for (size_t i = 0; i < n; ++i) m.layers[i].out_addr += base;
+  for (uint32_t b = 0; b < batch; ++b)
+    for (size_t i = 0; i < n; ++i) {
+      const Layer& l = net.layers[i];
+      m.image.outputs.push_back(fw::OutputRegion{
+          b == 0 ? l.name : fmt::format("{}#{}", l.name, b),
+          out_addr[b][i] + base,
+          l.out_shape.elements(),
+          {l.out_shape.h, l.out_shape.w, l.out_shape.c}});
+    }
+  m.batch = batch;
   const uint64_t dram_end = base + data.end;
   if (dram_end > hw.dram.capacity_bytes())
     throw Error(fmt::format("network '{}': the image needs {} bytes of DRAM, platform '{}' has {}",

@@ -8,7 +8,17 @@
 // int32 biases [k].
 //
 // Placement: a conv / linear layer runs on the first chunk whose kind is the layer's operator
-// kind; pools and residual adds run on chunk 0's vector unit; flatten emits no code.
+// kind (or its config-allowed fallback kind: mapper/fallback.hpp); pools and residual adds run
+// on chunk 0's vector unit; flatten emits no code.
+//
+// Batch (NASA's chunk pipeline): N inputs in one image, each with its own input and output
+// regions. Pipeline stage s (stages separated by a BARRIER) runs layer j of input s - j for
+// every j. Within a stage, tasks on different chunks have their steps interleaved (the next
+// step comes from the chunk with the least compute emitted so far in the stage; their tokens
+// use disjoint engine pairs, and every wait still names an earlier instruction), and tasks on
+// one chunk follow each other: the later one's first LOAD waits for the earlier one's last
+// COMPUTE and its first COMPUTE for the earlier one's last STORE (one extra token each). A batch
+// of one is the plain program: one layer per stage.
 //
 // Tiling (mapper/tiling.hpp): an output tile is a band of output rows (full width) x a block of
 // output channels; the input channels are split (int32 partial sums in the obuf, out_partial /
@@ -85,9 +95,14 @@ struct LayerPlacement {
 
 struct MappedNetwork {
   fw::Image image;
-  std::vector<LayerPlacement> layers;  // indexed like q.net.layers
-  uint64_t input_addr = 0;
+  // Indexed like q.net.layers. With a batch, a layer's instr_range spans input 0's instructions
+  // of it from first to last, which other inputs' interleaved instructions may share.
+  std::vector<LayerPlacement> layers;
+  uint64_t input_addr = 0;  // input 0
+  uint32_t batch = 1;       // inputs in the image; input b's outputs are named "<layer>#b"
 };
+
+inline constexpr uint32_t kMaxBatch = 256;
 
 // What the tiling search minimises (savp run / map --objective).
 enum class Objective : uint8_t { Latency = 0, Energy = 1, Edp = 2 };
@@ -96,8 +111,8 @@ Objective parse_objective(const std::string& s);  // throws savp::Error listing 
 
 struct MapOptions {
   Objective objective = Objective::Latency;
-  // Inputs mapped into one image (--batch N); layers on different chunk kinds run pipelined
-  // over the batch.
+  // Inputs mapped into one image (savp run --batch N): must equal the number of inputs given
+  // to generate().
   uint32_t batch = 1;
   // Prices for the energy estimate; null: loaded from hw.energy_table when the objective needs
   // energy (a latency search then estimates energy as 0).
@@ -112,5 +127,11 @@ struct MapOptions {
 // that is neither dense nor depthwise.
 MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
                        const std::vector<int8_t>& input, const MapOptions& opt = {});
+// A batch: one image that runs every input, as NASA's chunk pipeline: pipeline stage s runs
+// layer j of input s - j for every j (a BARRIER between stages), so the layers of different
+// inputs on different chunks run at the same time. opt.batch is ignored (inputs.size() is the
+// batch, 1 to kMaxBatch). Input 0 is laid out and named as in the single-input image.
+MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
+                       const std::vector<std::vector<int8_t>>& inputs, const MapOptions& opt = {});
 
 }  // namespace savp::mapper
