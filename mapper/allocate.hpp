@@ -14,7 +14,9 @@
 // is mapped once to learn the placement. Chunks that get no layer are dropped from the result:
 // a minimal array there would spend PEs and area (and the budget) on a chunk the firmware never
 // uses; this covers the kinds the network does not use and the second and later chunks of a
-// kind (the code generator only uses the first). Dropping unused chunks keeps every layer's
+// kind (the allocator sizes one array per kind: PEs given to a second identical chunk, which
+// the code generator would split layers across, are PEs the first chunk could have; one
+// larger array is the balanced design it searches for). Dropping unused chunks keeps every layer's
 // placement (the first chunk of each used kind and chunk 0, if it is used, stay first), so the
 // result runs the same mapping with other array shapes.
 //

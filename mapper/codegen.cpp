@@ -186,18 +186,65 @@ struct Prepared {
   std::vector<Step> steps;
   std::vector<std::vector<uint64_t>> w_at;
   uint64_t bias_addr = 0, w_bias_off = 0;
+  // The chunks the layer is split across (output-channel blocks in contiguous shares), and
+  // per chunk its steps renumbered from 0 (Step::index / tile as TokenPlan counts them).
+  std::vector<int> chunks;
+  std::vector<std::vector<Step>> shares;
 };
 
 // One (layer, input) pair being emitted: where its steps are and the tokens they name.
 struct Task {
   const Prepared* pr = nullptr;
+  int chunk = 0;
+  const std::vector<Step>* steps = nullptr;  // this task's share of the layer's steps
   uint32_t image = 0;
   size_t next = 0;  // next step (Add: tiles are emitted all at once)
   TokenPlan plan;
   std::vector<size_t> compute_at, store_at;  // instruction index per step / per tile
   uint64_t first_instr = 0, last_instr = 0;
-  bool done() const { return pr->add ? next > 0 : next >= pr->steps.size(); }
+  bool done() const { return pr->add ? next > 0 : next >= steps->size(); }
 };
+
+// Splits a conv / linear layer across every chunk of its kind whose array and buffers equal
+// the first one's (the tiling was chosen for that one), each chunk running a contiguous,
+// near-equal share of the output tiles: by output-channel blocks when there are at least as
+// many blocks as chunks, else by row bands within each block. A share loads for itself what
+// the unsplit order loads once for all: a band's input at its first step in the share, a
+// block's weights and biases at its first step in the share. Pools stay on one chunk.
+void split_across_instances(Prepared& pr, const Layer& l, const HwConfig& hw) {
+  const ChunkConfig& first = hw.chunks[pr.chunk];
+  pr.chunks = {pr.chunk};
+  if (l.has_weights())
+    for (size_t c = pr.chunk + 1; c < hw.chunks.size(); ++c) {
+      const ChunkConfig& o = hw.chunks[c];
+      if (o.kind == first.kind && o.rows == first.rows && o.cols == first.cols &&
+          o.weight_bits == first.weight_bits &&
+          o.ibuf.capacity_bytes == first.ibuf.capacity_bytes &&
+          o.wbuf.capacity_bytes == first.wbuf.capacity_bytes &&
+          o.obuf.capacity_bytes == first.obuf.capacity_bytes)
+        pr.chunks.push_back(static_cast<int>(c));
+    }
+  const Tiling& t = pr.t;
+  const bool by_blocks = t.kblocks >= pr.chunks.size();
+  const uint64_t parts = std::min<uint64_t>(pr.chunks.size(), by_blocks ? t.kblocks : t.bands);
+  pr.chunks.resize(parts);
+  pr.shares.assign(parts, {});
+  for (const Step& s : pr.steps) {
+    const uint64_t part = by_blocks ? s.kbi * parts / t.kblocks : s.b * parts / t.bands;
+    std::vector<Step>& share = pr.shares[part];
+    Step r = s;
+    if (parts > 1) {
+      const bool new_band = share.empty() || share.back().b != r.b || share.back().cs != r.cs;
+      const bool new_block = std::none_of(share.begin(), share.end(),
+                                          [&](const Step& x) { return x.kbi == r.kbi; });
+      if (!r.load_in && new_band) r.load_in = true;
+      if (!r.load_w && new_block && pr.kind != TileKind::Pool) r.load_w = r.load_bias = true;
+    }
+    r.index = share.size();
+    r.tile = share.empty() ? 0 : share.back().tile + (share.back().last_of_tile ? 1 : 0);
+    share.push_back(r);
+  }
+}
 
 }  // namespace
 
@@ -398,6 +445,8 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
     }
     pr.steps.reserve(t.steps());
     for_each_step(kind, g, t, [&](const Step& s) { pr.steps.push_back(s); });
+    split_across_instances(pr, l, hw);
+    pl.chunks = pr.chunks;
     prep.push_back(std::move(pr));
   }
 
@@ -410,8 +459,8 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
     const Prepared& pr = *k.pr;
     const Layer& l = net.layers[pr.li];
     const LayerParams& p = q.params[pr.li];
-    const ChunkConfig& cc = hw.chunks[pr.chunk];
-    const int chunk = pr.chunk;
+    const ChunkConfig& cc = hw.chunks[k.chunk];
+    const int chunk = k.chunk;
     const uint64_t src = addr_of(k.image, l.inputs[0]);
     const uint64_t dst = out_addr[k.image][pr.li];
     // The first step of a task after another task on the chunk waits for that task's last
@@ -451,7 +500,7 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
       const Geo& g = pr.g;
       const Tiling& t = pr.t;
       const TileKind kind = pr.kind;
-      const Step& s = pr.steps[k.next++];
+      const Step& s = (*k.steps)[k.next++];
       const TokenPlan::Waits w = k.plan.next(s, kind != TileKind::Pool);
       const uint64_t outs = s.nr * g.ow * s.nk;
       const uint64_t o_off = s.oslot * t.ob_stride, acc_off = o_off + align_up(outs);
@@ -523,8 +572,14 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
     std::vector<std::vector<Task>> per_chunk(hw.chunks.size());
     for (size_t j = 0; j < prep.size(); ++j) {
       if (st < j || st - j >= batch) continue;
-      Task k{&prep[j], static_cast<uint32_t>(st - j), 0, TokenPlan(prep[j].t), {}, {}, 0, 0};
-      per_chunk[prep[j].chunk].push_back(std::move(k));
+      const Prepared& pr = prep[j];
+      const size_t parts = pr.add ? 1 : pr.chunks.size();
+      for (size_t i = 0; i < parts; ++i) {
+        const int c = pr.add ? pr.chunk : pr.chunks[i];
+        Task k{&pr, c, pr.add ? nullptr : &pr.shares[i], static_cast<uint32_t>(st - j), 0,
+               TokenPlan(pr.t), {}, {}, 0, 0};
+        per_chunk[static_cast<size_t>(c)].push_back(std::move(k));
+      }
     }
     std::vector<size_t> cur(hw.chunks.size(), 0);
     std::vector<uint64_t> emitted(hw.chunks.size(), 0);  // compute cycles emitted in the stage
@@ -544,7 +599,13 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
           emitted[pick] += compute_cycles(hw.chunks[pick], em.code[i]);
       if (k.done()) {
         k.last_instr = em.code.size();
-        if (k.image == 0) m.layers[k.pr->li].instr_range = {k.first_instr, k.last_instr};
+        if (k.image == 0) {  // a split layer: from its first share's start to its last's end
+          std::vector<uint64_t>& r = m.layers[k.pr->li].instr_range;
+          if (r.empty())
+            r = {k.first_instr, k.last_instr};
+          else
+            r = {std::min(r[0], k.first_instr), std::max(r[1], k.last_instr)};
+        }
         ++cur[pick];
       }
     }

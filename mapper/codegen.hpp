@@ -8,8 +8,11 @@
 // int32 biases [k].
 //
 // Placement: a conv / linear layer runs on the first chunk whose kind is the layer's operator
-// kind (or its config-allowed fallback kind: mapper/fallback.hpp); pools and residual adds run
-// on chunk 0's vector unit; flatten emits no code.
+// kind (or its config-allowed fallback kind: mapper/fallback.hpp), split across every further
+// chunk of that kind with the same array and buffers (contiguous shares of the output tiles:
+// by output-channel blocks, or by row bands when there are fewer blocks than chunks; each share
+// loads the inputs and weights it needs itself); pools and residual adds run on chunk 0's
+// vector unit; flatten emits no code.
 //
 // Batch (NASA's chunk pipeline): N inputs in one image, each with its own input and output
 // regions. Pipeline stage s (stages separated by a BARRIER) runs layer j of input s - j for
@@ -77,7 +80,8 @@ const char* to_string(LoopOrder o);  // "kblock-outer", "band-outer", "weights-r
 
 struct LayerPlacement {
   std::string layer;
-  int chunk = -1;  // -1: no code (flatten)
+  int chunk = -1;  // -1: no code (flatten); a split layer: its first chunk
+  std::vector<int> chunks;  // conv / linear: every chunk running a share of its output channels
   uint64_t out_addr = 0;
   uint64_t out_bytes = 0;
   std::vector<uint64_t> instr_range;  // [first, last) instruction index
