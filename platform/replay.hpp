@@ -5,7 +5,8 @@
 //
 // Timestamps are DRAM tCK cycles (what `--dram-trace` writes; in DRAMSys terms the player's
 // clkMhz is the DRAM clock). Request i arrives at cycle_i * tCK and enters the controller
-// then, or when the controller has room for it (scheduler_queue_depth): the model never
+// as dram.scheduler says (frfcfs: DRAMSys's front end and bank-wise request buffers; fcfs:
+// when the controller has room, scheduler_queue_depth; see traces/README.md): the model never
 // waits on a request that is late, it issues it as soon as the DRAM allows. The trace is
 // streamed, so the memory used does not grow with its length.
 #pragma once

@@ -1,6 +1,10 @@
 // The DRAM as a TLM target: storage (dram_storage.hpp) separate from timing
 // (dram_timing.hpp), as in DRAMSys. Each transaction's arrival time is the kernel time plus
 // the initiator's annotated delay; the timing engine returns when its last data beat is done.
+// b_transport must answer each request when it arrives, so the target decides requests in the
+// order they reach it (DramTimingModel::access, first come first served) whatever
+// dram.scheduler says; the FR-FCFS scheduler, which lets a later row hit overtake, serves
+// `savp replay` (DramTimingModel::submit).
 #pragma once
 
 #include <cstdint>

@@ -416,11 +416,10 @@ int64_t DramTimingModel::burst(int64_t ready, const DecodedAddress& d, bool is_w
   return data_end;
 }
 
-void DramTimingModel::check_range(uint64_t addr, uint32_t bytes) const {
-  if (addr >= capacity_ || bytes > capacity_ - addr)
-    throw SimulationError("DRAM access [" + hex(addr) + ", " + hex(addr + bytes) +
-                          ") is beyond the capacity " + hex(capacity_) + " (" +
-                          std::to_string(capacity_) + " bytes)");
+void DramTimingModel::range_error(uint64_t addr, uint32_t bytes) const {
+  throw SimulationError("DRAM access [" + hex(addr) + ", " + hex(addr + bytes) +
+                        ") is beyond the capacity " + hex(capacity_) + " (" +
+                        std::to_string(capacity_) + " bytes)");
 }
 
 template <typename F>
@@ -457,8 +456,8 @@ void DramTimingModel::finish_request(uint64_t arrival_ps, uint64_t done_ps, uint
 uint64_t DramTimingModel::access(uint64_t arrival_ps, uint64_t addr, uint32_t bytes,
                                  bool is_write) {
   if (bytes == 0) return arrival_ps;
-  check_range(addr, bytes);
-  drain();  // requests submitted before go first
+  if (addr >= capacity_ || bytes > capacity_ - addr) range_error(addr, bytes);
+  if (!pending_.empty()) drain();  // requests submitted before go first
   const int64_t arrival = static_cast<int64_t>(arrival_ps);
   int64_t done = arrival;
   for_each_burst(addr, bytes, [&](const DecodedAddress& d, bool ap) {
@@ -481,7 +480,7 @@ void DramTimingModel::submit(uint64_t arrival_ps, uint64_t addr, uint32_t bytes,
     if (completion_hook_) completion_hook_(tag, arrival_ps, done);
     return;
   }
-  check_range(addr, bytes);
+  if (addr >= capacity_ || bytes > capacity_ - addr) range_error(addr, bytes);
   const uint64_t bb = uint64_t{1} << offset_bits_;
   uint32_t slot;
   if (free_reqs_.empty()) {

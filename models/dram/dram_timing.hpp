@@ -193,7 +193,7 @@ class DramTimingModel {
   // Splits [addr, addr + bytes) into bursts; f(decoded, auto_precharge) for each in order.
   template <typename F>
   void for_each_burst(uint64_t addr, uint32_t bytes, F&& f) const;
-  void check_range(uint64_t addr, uint32_t bytes) const;
+  [[noreturn]] void range_error(uint64_t addr, uint32_t bytes) const;  // beyond capacity
   void finish_request(uint64_t arrival_ps, uint64_t done_ps, uint32_t bytes, bool is_write);
   // FR-FCFS: decides the next burst if what is known up to `horizon` allows; false if it must
   // wait for later arrivals (or nothing is pending).
