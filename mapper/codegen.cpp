@@ -610,11 +610,13 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
       }
     }
   }
-  for (size_t i = 0; i < n; ++i)
-    if (m.layers[i].instr_range.empty()) {
-      const uint64_t at = em.code.size();  // flatten: no code
-      m.layers[i].instr_range = {at, at};
-    }
+  // Flatten has no code: an empty range where the layer before it ends.
+  uint64_t prev_end = 0;
+  for (size_t i = 0; i < n; ++i) {
+    std::vector<uint64_t>& r = m.layers[i].instr_range;
+    if (r.empty()) r = {prev_end, prev_end};
+    prev_end = r[1];
+  }
   em.sync(Opcode::Halt);
 
   // Relocate: the data follows the code.
