@@ -21,6 +21,8 @@ Action add_replay(CLI::App& app);
 Action add_map(CLI::App& app);
 Action add_analyze(CLI::App& app);
 Action add_allocate(CLI::App& app);
+Action add_sweep(CLI::App& app);   // explore/: design-space sweeps into SQLite
+Action add_pareto(CLI::App& app);
 
 // Adds --trace, --trace-window, --trace-max-mb, --trace-counter-us and --vcd to a run
 // subcommand; the returned function (call it after parsing) gives the checked options.

@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
   reg(savp::app::add_map);
   reg(savp::app::add_analyze);
   reg(savp::app::add_allocate);
+  reg(savp::app::add_sweep);
+  reg(savp::app::add_pareto);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

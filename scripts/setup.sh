@@ -4,7 +4,7 @@
 set -euo pipefail
 
 pkgs=(cmake g++ make pkg-config libsystemc-dev libyaml-cpp-dev libfmt-dev libcli11-dev
-      nlohmann-json3-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev)
+      nlohmann-json3-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev)
 if [[ "${1:-}" == "--torch" ]]; then
   pkgs+=(libtorch-dev dataset-fashion-mnist)
 fi
