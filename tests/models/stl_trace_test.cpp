@@ -196,6 +196,11 @@ long rss_kib() {
 TEST(StlTrace, StreamsAMultiMillionLineFileInBoundedMemory) {
   // 3 million lines (~60 MB): the reader must hold one line at a time, so the resident set
   // grows by far less than the file.
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan's allocator quarantines freed memory (256 MB by default): the resident set measures
+  // ASan, not the reader, so this check only means something in a plain build.
+  GTEST_SKIP() << "resident-set bound not meaningful under AddressSanitizer";
+#endif
   const std::string p = temp_path("huge.stl");
   const uint64_t n = 3'000'000;
   {
