@@ -11,6 +11,8 @@
 #include <iterator>
 
 #include "common/errors.hpp"
+#include "common/file_io.hpp"
+#include "firmware/byte_io.hpp"
 
 namespace savp::fw {
 namespace {
@@ -28,33 +30,7 @@ constexpr size_t kOffReserved1 = 48;
 constexpr size_t kSegmentRecordMin = 16;  // addr + length
 constexpr size_t kOutputRecordMin = 24;   // addr + bytes + name length + rank
 
-uint64_t pad8(uint64_t n) { return (n + 7) & ~uint64_t{7}; }
-
-void put_u32(std::vector<uint8_t>& b, uint32_t v) {
-  for (int i = 0; i < 4; ++i) b.push_back(static_cast<uint8_t>(v >> (8 * i)));
-}
-void put_u64(std::vector<uint8_t>& b, uint64_t v) {
-  for (int i = 0; i < 8; ++i) b.push_back(static_cast<uint8_t>(v >> (8 * i)));
-}
-void put_u32_at(std::vector<uint8_t>& b, size_t off, uint32_t v) {
-  for (int i = 0; i < 4; ++i) b[off + i] = static_cast<uint8_t>(v >> (8 * i));
-}
-void put_u64_at(std::vector<uint8_t>& b, size_t off, uint64_t v) {
-  for (int i = 0; i < 8; ++i) b[off + i] = static_cast<uint8_t>(v >> (8 * i));
-}
-void pad_to_8(std::vector<uint8_t>& b) {
-  while (b.size() % 8) b.push_back(0);
-}
-uint32_t get_u32(const uint8_t* p) {
-  uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
-uint64_t get_u64(const uint8_t* p) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
+using namespace bytes;
 
 // A problem found in an image's contents, with the record it belongs to so that
 // deserialize() can name its byte offset.
@@ -192,60 +168,11 @@ std::vector<uint8_t> serialize(const Image& img) {
   return b;
 }
 
-namespace {
-
-// Bounds-checked little-endian reader over [0, end) of the image body.
-class Reader {
- public:
-  Reader(const uint8_t* data, uint64_t end, const std::string& origin)
-      : d_(data), end_(end), origin_(origin) {}
-  uint64_t pos() const { return pos_; }
-  uint64_t left() const { return end_ - pos_; }
-  void need(uint64_t n, const char* what) const {
-    if (n > left())
-      fail(origin_, pos_,
-           fmt::format("{} needs {} bytes but only {} remain before the trailer", what, n, left()));
-  }
-  uint32_t u32(const char* what) {
-    need(4, what);
-    pos_ += 4;
-    return get_u32(d_ + pos_ - 4);
-  }
-  uint64_t u64(const char* what) {
-    need(8, what);
-    pos_ += 8;
-    return get_u64(d_ + pos_ - 8);
-  }
-  const uint8_t* bytes(uint64_t n, const char* what) {
-    need(n, what);
-    pos_ += n;
-    return d_ + pos_ - n;
-  }
-  void padding() {
-    uint64_t to = pad8(pos_);
-    need(to - pos_, "padding");
-    for (; pos_ < to; ++pos_)
-      if (d_[pos_] != 0)
-        fail(origin_, pos_, fmt::format("padding byte is {:#04x} (expected 0)", d_[pos_]));
-  }
-
- private:
-  const uint8_t* d_;
-  uint64_t end_;
-  uint64_t pos_ = 0;
-  const std::string& origin_;
-};
-
-}  // namespace
-
 Image deserialize(const uint8_t* data, size_t size, const std::string& origin) {
   // Magic first (on what there is), so a file of another kind is named as such.
   for (size_t i = 0; i < std::min<size_t>(size, sizeof kImageMagic); ++i)
     if (data[i] != static_cast<uint8_t>(kImageMagic[i])) {
-      std::string got;
-      for (size_t j = 0; j < std::min<size_t>(size, 8); ++j)
-        got += (data[j] >= 0x20 && data[j] < 0x7f) ? fmt::format("{:c}", char(data[j]))
-                                                   : fmt::format("\\x{:02x}", data[j]);
+      const std::string got = quote_prefix(data, size);
       fail(origin, i,
            fmt::format("bad magic \"{}\" (expected \"SAVPIMG\\0\"): not a savp image", got));
     }
@@ -297,7 +224,7 @@ Image deserialize(const uint8_t* data, size_t size, const std::string& origin) {
   const uint64_t n_instr = get_u32(data + kOffNumInstrs);
   const uint64_t n_seg = get_u32(data + kOffNumSegments);
   const uint64_t n_out = get_u32(data + kOffNumOutputs);
-  Reader r(data, body, origin);
+  Reader r(data, body, origin, fail);
   r.bytes(kImageHeaderBytes, "header");
   // Every count is checked against the bytes left before anything is allocated for it.
   if (n_instr > r.left() / isa::kInstrBytes)
@@ -383,25 +310,8 @@ Image deserialize(const uint8_t* data, size_t size, const std::string& origin) {
 }
 
 void write_image(const Image& img, const std::string& path) {
-  std::vector<uint8_t> bytes = serialize(img);
-  // Write a temporary file and rename it, so a failed write never leaves a partial image.
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw Error(fmt::format("cannot open '{}' for writing: {}", tmp, std::strerror(errno)));
-    f.write(reinterpret_cast<const char*>(bytes.data()),
-            static_cast<std::streamsize>(bytes.size()));
-    f.close();
-    if (!f) {
-      std::remove(tmp.c_str());
-      throw Error(fmt::format("cannot write image '{}'", tmp));
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    int e = errno;
-    std::remove(tmp.c_str());
-    throw Error(fmt::format("cannot rename '{}' to '{}': {}", tmp, path, std::strerror(e)));
-  }
+  const std::vector<uint8_t> b = serialize(img);
+  write_file_atomic(path, {reinterpret_cast<const char*>(b.data()), b.size()}, "image");
 }
 
 Image read_image(const std::string& path) {

@@ -9,6 +9,8 @@
 #include <map>
 
 #include "common/errors.hpp"
+#include "common/file_io.hpp"
+#include "firmware/byte_io.hpp"
 #include "firmware/image.hpp"
 #include "mapper/reference_executor.hpp"
 
@@ -22,64 +24,14 @@ constexpr size_t kOffRecords = 16;
 constexpr size_t kOffReserved0 = 20;
 constexpr size_t kOffTotalBytes = 24;
 
-uint64_t pad8(uint64_t n) { return (n + 7) & ~uint64_t{7}; }
+using namespace fw::bytes;
 
 void put_u8(std::vector<uint8_t>& b, uint32_t v) { b.push_back(static_cast<uint8_t>(v)); }
-void put_u32(std::vector<uint8_t>& b, uint32_t v) {
-  for (int i = 0; i < 4; ++i) b.push_back(static_cast<uint8_t>(v >> (8 * i)));
-}
-void put_u64(std::vector<uint8_t>& b, uint64_t v) {
-  for (int i = 0; i < 8; ++i) b.push_back(static_cast<uint8_t>(v >> (8 * i)));
-}
-void pad_to_8(std::vector<uint8_t>& b) {
-  while (b.size() % 8) b.push_back(0);
-}
-uint32_t get_u32(const uint8_t* p) {
-  uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
-uint64_t get_u64(const uint8_t* p) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
 
 [[noreturn]] void fail(const std::string& origin, uint64_t offset, const std::string& what) {
   throw Error(fmt::format("{}: byte {}: {}", origin, offset, what));
 }
 
-// Bounds-checked little-endian reader over the body [0, end) (everything before the trailer).
-class Reader {
- public:
-  Reader(const uint8_t* data, uint64_t end, const std::string& origin)
-      : d_(data), end_(end), origin_(origin) {}
-  uint64_t pos() const { return pos_; }
-  uint64_t left() const { return end_ - pos_; }
-  void need(uint64_t n, const std::string& what) const {
-    if (n > left())
-      fail(origin_, pos_,
-           fmt::format("{} needs {} bytes but only {} remain before the trailer", what, n, left()));
-  }
-  const uint8_t* bytes(uint64_t n, const std::string& what) {
-    need(n, what);
-    pos_ += n;
-    return d_ + pos_ - n;
-  }
-  void padding() {
-    const uint64_t to = pad8(pos_);
-    need(to - pos_, "padding");
-    for (; pos_ < to; ++pos_)
-      if (d_[pos_] != 0)
-        fail(origin_, pos_, fmt::format("padding byte is {:#04x} (expected 0)", d_[pos_]));
-  }
-
- private:
-  const uint8_t* d_;
-  uint64_t end_;
-  uint64_t pos_ = 0;
-  const std::string& origin_;
-};
 
 // The record's description fields for a layer: type, op kind, weight bits, act bits.
 struct Kind {
@@ -176,10 +128,7 @@ QuantizedNetwork deserialize_weights(const Network& net, const uint8_t* data, si
   // Magic first (on what there is), so a file of another kind is named as such.
   for (size_t i = 0; i < std::min<size_t>(size, sizeof kWeightsMagic); ++i)
     if (data[i] != static_cast<uint8_t>(kWeightsMagic[i])) {
-      std::string got;
-      for (size_t j = 0; j < std::min<size_t>(size, 8); ++j)
-        got += (data[j] >= 0x20 && data[j] < 0x7f) ? fmt::format("{:c}", char(data[j]))
-                                                   : fmt::format("\\x{:02x}", data[j]);
+      const std::string got = quote_prefix(data, size);
       fail(origin, i,
            fmt::format("bad magic \"{}\" (expected \"SAVPWTS\\0\"): not a savp weights file", got));
     }
@@ -225,7 +174,7 @@ QuantizedNetwork deserialize_weights(const Network& net, const uint8_t* data, si
   q.params.assign(net.layers.size(), LayerParams{});
   std::vector<bool> seen(net.layers.size(), false);
   const uint32_t records = get_u32(data + kOffRecords);
-  Reader r(data, body, origin);
+  Reader r(data, body, origin, fail);
   r.bytes(kWeightsHeaderBytes, "header");
   for (uint32_t ri = 0; ri < records; ++ri) {
     const uint64_t at = r.pos();
@@ -318,25 +267,9 @@ QuantizedNetwork deserialize_weights(const Network& net, const uint8_t* data, si
   return q;
 }
 
-void write_file_atomic(const std::string& path, const std::string& bytes) {
-  const std::string tmp = path + ".tmp";
-  bool ok;
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    ok = static_cast<bool>(f);
-    if (ok)
-      ok = static_cast<bool>(f.write(bytes.data(), static_cast<std::streamsize>(bytes.size())));
-    if (ok) ok = static_cast<bool>(f.flush());
-  }
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw Error("cannot write '" + path + "'");
-  }
-}
-
 void save_weights(const QuantizedNetwork& q, const std::string& path) {
   const std::vector<uint8_t> b = serialize_weights(q);
-  write_file_atomic(path, std::string(b.begin(), b.end()));
+  write_file_atomic(path, {reinterpret_cast<const char*>(b.data()), b.size()});
 }
 
 QuantizedNetwork load_weights(const Network& net, const std::string& path) {

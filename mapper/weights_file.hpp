@@ -51,8 +51,5 @@ void save_weights(const QuantizedNetwork& q, const std::string& path);
 // Reads and checks `path` against `net`.
 QuantizedNetwork load_weights(const Network& net, const std::string& path);
 
-// Writes `bytes` to `path` through `path + ".tmp"` and a rename, so `path` is either its old
-// contents or the whole new file; on failure the temporary file is removed.
-void write_file_atomic(const std::string& path, const std::string& bytes);
 
 }  // namespace savp::mapper

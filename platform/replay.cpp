@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "common/errors.hpp"
+#include "common/file_io.hpp"
 #include "models/dram/dram_timing.hpp"
 #include "models/dram/stl_trace.hpp"
 
@@ -200,21 +201,7 @@ std::string replay_text(const ReplayResult& r) {
 }
 
 void write_replay_report(const ReplayResult& r, const std::string& path) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw Error("cannot write replay report '" + path + "'");
-    f << replay_json(r).dump(2) << "\n";
-    if (!f.flush()) {
-      f.close();
-      std::remove(tmp.c_str());
-      throw Error("cannot write replay report '" + path + "'");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw Error("cannot write replay report '" + path + "'");
-  }
+  write_file_atomic(path, replay_json(r).dump(2) + "\n", "replay report");
 }
 
 }  // namespace savp

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "common/errors.hpp"
+#include "common/file_io.hpp"
 
 namespace savp {
 
@@ -177,17 +178,7 @@ std::string report_text(const RunResult& r) {
 }
 
 void write_report(const RunResult& r, const std::string& path) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw Error("cannot write report '" + path + "'");
-    f << report_json(r).dump(2) << "\n";
-    if (!f.flush()) throw Error("cannot write report '" + path + "'");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw Error("cannot write report '" + path + "'");
-  }
+  write_file_atomic(path, report_json(r).dump(2) + "\n", "report");
 }
 
 }  // namespace savp
