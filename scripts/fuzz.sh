@@ -36,10 +36,17 @@ for t in "${targets[@]}"; do
   mkdir -p "$build/fuzz/corpus/$name" "$build/fuzz/artifacts/$name"
   log="$build/fuzz/$t.log"
   echo "== $t: ${seconds} s (log: $log)"
+  # Seeds: tests/fuzz/<target>/ (if any) and the shipped folders of tests/fuzz/shipped_seeds.txt.
+  seeds=()
+  [[ -d "$root/tests/fuzz/$name" ]] && seeds+=("$root/tests/fuzz/$name")
+  while read -r target dirs; do
+    [[ "$target" == "$name" ]] || continue
+    for d in $dirs; do seeds+=("$root/$d"); done
+  done < <(grep -v '^#' "$root/tests/fuzz/shipped_seeds.txt")
   # shellcheck disable=SC2086
   if ! "$build/tests/fuzz/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2560 \
       -print_final_stats=1 -artifact_prefix="$build/fuzz/artifacts/$name/" ${FUZZ_FLAGS:-} \
-      "$build/fuzz/corpus/$name" "$root/tests/fuzz/$name" >"$log" 2>&1; then
+      "$build/fuzz/corpus/$name" "${seeds[@]}" >"$log" 2>&1; then
     echo "   FAILED: see $log and $build/fuzz/artifacts/$name/"
     status=1
   fi
