@@ -216,11 +216,7 @@ void write_all_atomic(const std::vector<std::pair<std::string, std::string>>& fi
 
 // A network name used as a file name: letters, digits, '.', '_', '-', not starting with '.'.
 void check_file_name(const mapper::Network& net) {
-  bool ok = !net.name.empty() && net.name[0] != '.';
-  for (char c : net.name)
-    ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                c == '.' || c == '_' || c == '-');
-  if (!ok)
+  if (!is_plain_name(net.name))
     throw Error(
         fmt::format("{}: network name '{}' can't name the output files (allowed: letters, "
                     "digits, '.', '_', '-', not starting with '.')",

@@ -1,6 +1,17 @@
 #include "common/hw_config.hpp"
 
+#include <cctype>
+
 namespace savp {
+
+bool is_plain_name(const std::string& s) {
+  if (s.empty() || s[0] == '.') return false;
+  for (char c : s) {
+    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
 
 const char* to_string(OpKind k) {
   switch (k) {

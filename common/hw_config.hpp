@@ -14,6 +14,10 @@ enum class OpKind : uint8_t { Mult = 0, Shift = 1, Adder = 2 };
 constexpr int kNumOpKinds = 3;
 const char* to_string(OpKind k);  // "mult", "shift", "adder"
 
+// A name used in reports, traces and file names (chunks, platforms, layers, networks): letters,
+// digits, '_', '-', '.', not empty and not starting with '.'.
+bool is_plain_name(const std::string& s);
+
 // Systolic dataflow: which operand stays in the PEs (SCALE-Sim's os/ws/is).
 enum class Dataflow : uint8_t { WeightStationary = 0, OutputStationary = 1, InputStationary = 2 };
 const char* to_string(Dataflow d);  // "ws", "os", "is"

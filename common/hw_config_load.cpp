@@ -67,16 +67,6 @@ std::string list_u32(const std::vector<uint32_t>& v) {
   return yaml::join(s);
 }
 
-// A name used in reports and traces: letters, digits, '_', '-', '.'.
-bool is_plain_name(const std::string& s) {
-  if (s.empty() || s[0] == '.') return false;
-  for (char c : s) {
-    bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 uint32_t read_pow2(const Value& v, uint32_t lo, uint32_t hi) {
   uint32_t x = v.as_uint32(lo, hi);
   if (!is_pow2(x))

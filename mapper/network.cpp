@@ -21,17 +21,6 @@ std::string list_u32(const std::vector<uint32_t>& v) {
   return s;
 }
 
-// A name used in reports and traces: letters, digits, '_', '-', '.' (as chunk names,
-// common/hw_config_load.cpp).
-bool is_plain_name(const std::string& s) {
-  if (s.empty() || s[0] == '.') return false;
-  for (char c : s) {
-    bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 [[noreturn]] void fail_at(const Layer& l, const std::string& key, const std::string& message,
                           const std::string& allowed = "") {
   FieldSource s = l.source(key);
