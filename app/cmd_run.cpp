@@ -9,6 +9,7 @@
 #include "app/commands.hpp"
 #include "common/energy_table.hpp"
 #include "common/hw_config.hpp"
+#include "explore/layer_spans.hpp"
 #include "mapper/codegen.hpp"
 #include "mapper/cost_model.hpp"
 #include "mapper/functional_check.hpp"
@@ -102,21 +103,8 @@ Action add_run(CLI::App& app) {
     ro.max_wall_s = o->max_wall_s;
     ro.dram_trace = o->dram_trace;
     const std::vector<mapper::LayerPrediction> pred = mapper::predict(m, q, hw);
-    for (size_t i = 0; i < net.layers.size(); ++i) {
-      const mapper::Layer& l = net.layers[i];
-      const mapper::LayerPlacement& p = m.layers[i];
-      if (p.chunk < 0 || p.instr_range.size() != 2) continue;  // flatten: no code
-      if (o->batch > 1) break;  // interleaved inputs: no per-layer spans, totals only
-      LayerSpan sp;
-      sp.name = l.name;
-      sp.op = l.has_weights() ? fmt::format("{}/{}", mapper::to_string(l.type), to_string(l.op))
-                              : std::string(mapper::to_string(l.type));
-      sp.first = p.instr_range[0];
-      sp.last = p.instr_range[1];
-      sp.predicted_cycles = pred[i].predicted_cycles;
-      sp.roofline_cycles = pred[i].roofline_cycles;
-      ro.layers.push_back(sp);
-    }
+    // Interleaved inputs (--batch > 1): no per-layer spans, totals only.
+    if (o->batch == 1) ro.layers = explore::layer_spans(net, m, pred);
     RunResult r = platform.run(m.image, ro);
     std::cout << report_text(r);
     if (o->batch > 1)

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "explore/layer_spans.hpp"
 #include "mapper/cost_model.hpp"
 #include "platform/energy_model.hpp"
 #include "platform/platform.hpp"
@@ -139,21 +140,8 @@ std::vector<ResultRow> PointRunner::run(const Point& p, const HwConfig& hw) {
       ro.functional = false;  // a sweep measures timing and energy; bit-exactness is savp run's
       ro.image_name = n->net.name;
       uint64_t predicted = 0;
-      for (size_t i = 0; i < n->net.layers.size(); ++i) {
-        const mapper::Layer& l = n->net.layers[i];
-        const mapper::LayerPlacement& lp = m.layers[i];
-        predicted += pred[i].predicted_cycles;
-        if (lp.chunk < 0 || lp.instr_range.size() != 2) continue;
-        LayerSpan sp;
-        sp.name = l.name;
-        sp.op = l.has_weights() ? fmt::format("{}/{}", mapper::to_string(l.type), to_string(l.op))
-                                : std::string(mapper::to_string(l.type));
-        sp.first = lp.instr_range[0];
-        sp.last = lp.instr_range[1];
-        sp.predicted_cycles = pred[i].predicted_cycles;
-        sp.roofline_cycles = pred[i].roofline_cycles;
-        ro.layers.push_back(sp);
-      }
+      for (const mapper::LayerPrediction& lp : pred) predicted += lp.predicted_cycles;
+      ro.layers = layer_spans(n->net, m, pred);
       if (!platform) platform = std::make_unique<Platform>(hw, et);
       RunResult r = platform->run(m.image, ro);
       auto& v = row.values;
