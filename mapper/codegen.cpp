@@ -490,7 +490,7 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
         a.in = 0, a.w = u32(pr.add_boff), a.out = 0;
         a.flags = l.relu ? isa::kFlagRelu : 0;
         const bool more = t + 1 < nt;
-        em.compute(a, t > 0 || (t == 0 && after), more, true);
+        em.compute(a, t > 0 || after, more, true);
         k.compute_at.push_back(em.code.size() - 1);
         em.store(obuf(chunk), dst + e0, 1, ne, ne, ne, more);
         k.store_at.push_back(em.code.size() - 1);
