@@ -1,0 +1,1 @@
+# savp_nas (LibTorch): see nas/CMakeLists.txt (filled in by the LibTorch work).
