@@ -66,8 +66,7 @@ Layout::Layout(const SearchSpace& s) : space_(&s) {
     for (size_t b = 0; b < nb; ++b) {
       sparsity_gene_[b] = static_cast<int>(genes_.size());
       genes_.push_back({GeneKind::BlockSparsity, static_cast<uint32_t>(b),
-                        static_cast<uint32_t>(s.sparsity.size()),
-                        fmt::format("b{}.sparsity", b)});
+                        static_cast<uint32_t>(s.sparsity.size()), fmt::format("b{}.sparsity", b)});
     }
   const auto& hp = s.hardware.parameters;
   if (!hp.empty()) hw_gene0_ = static_cast<int>(genes_.size());
@@ -107,9 +106,9 @@ void check_candidate(const Layout& layout, const Candidate& c) {
 
 namespace {
 
-Layer conv(const std::string& name, OpKind op, const std::string& input, uint32_t out,
-           uint32_t k, uint32_t stride, bool depthwise, bool relu, uint32_t bits,
-           double sparsity, const SearchSpace& s) {
+Layer conv(const std::string& name, OpKind op, const std::string& input, uint32_t out, uint32_t k,
+           uint32_t stride, bool depthwise, bool relu, uint32_t bits, double sparsity,
+           const SearchSpace& s) {
   Layer l;
   l.name = name;
   l.type = LayerType::Conv;
@@ -217,10 +216,11 @@ std::string network_to_yaml(const Network& net, const std::string& header) {
     };
     switch (l.type) {
       case LayerType::Conv:
-        o << fmt::format(", op: {}, out_channels: {}, kernel: {}, stride: {}, padding: {}, "
-                         "groups: {}",
-                         to_string(l.op), l.out_channels, pair(l.kernel_h, l.kernel_w),
-                         pair(l.stride_h, l.stride_w), pair(l.pad_h, l.pad_w), l.groups);
+        o << fmt::format(
+            ", op: {}, out_channels: {}, kernel: {}, stride: {}, padding: {}, "
+            "groups: {}",
+            to_string(l.op), l.out_channels, pair(l.kernel_h, l.kernel_w),
+            pair(l.stride_h, l.stride_w), pair(l.pad_h, l.pad_w), l.groups);
         break;
       case LayerType::Linear:
         o << fmt::format(", op: {}, out_features: {}", to_string(l.op), l.out_channels);
@@ -246,9 +246,9 @@ std::string network_to_yaml(const Network& net, const std::string& header) {
 
 std::string network_yaml(const Layout& layout, const Candidate& c, const std::string& name) {
   const Network net = decode_network(layout, c, name);
-  std::string header = fmt::format(
-      "A candidate of the search space '{}' ({}), genes [{}], hash {}.\nBlocks:",
-      layout.space().name, layout.space().file, c.str(), c.hash());
+  std::string header =
+      fmt::format("A candidate of the search space '{}' ({}), genes [{}], hash {}.\nBlocks:",
+                  layout.space().name, layout.space().file, c.str(), c.hash());
   for (const BlockSlot& b : layout.blocks())
     header += " " + layout.block_choices(b.index)[c.genes[layout.op_gene(b.index)]].label();
   return network_to_yaml(net, header);
@@ -300,9 +300,9 @@ Candidate baseline_candidate(const Layout& layout, OpKind op) {
         idx = i;
         found = true;
       }
-    if (!found) throw Error(fmt::format("no baseline choice {} k{} e{} in block {}",
-                                        to_string(op), s.baselines.kernel,
-                                        s.baselines.expansion, b.index));
+    if (!found)
+      throw Error(fmt::format("no baseline choice {} k{} e{} in block {}", to_string(op),
+                              s.baselines.kernel, s.baselines.expansion, b.index));
     c.genes[layout.op_gene(b.index)] = idx;
     if (layout.bits_gene(b.index) >= 0) {
       const auto& lv = s.weight_bits[static_cast<size_t>(op)];
@@ -316,7 +316,8 @@ Candidate baseline_candidate(const Layout& layout, OpKind op) {
 Candidate random_candidate(const Layout& layout, uint64_t& rng_state) {
   SplitMix64 rng(rng_state);
   Candidate c;
-  for (const Gene& g : layout.genes()) c.genes.push_back(static_cast<uint32_t>(rng.below(g.choices)));
+  for (const Gene& g : layout.genes())
+    c.genes.push_back(static_cast<uint32_t>(rng.below(g.choices)));
   rng_state = rng.state;
   return c;
 }

@@ -98,8 +98,8 @@ CostTable measure_cost_table(const Layout& layout, PlatformEvaluator& ev, const 
     }
   }
   if (fixed_n == 0)
-    throw Error(fmt::format("cost table: no calibration network of '{}' runs on '{}'", s.name,
-                            hw.name));
+    throw Error(
+        fmt::format("cost table: no calibration network of '{}' runs on '{}'", s.name, hw.name));
   t.fixed_cycles = fixed_c / fixed_n;
   t.fixed_energy_uj = fixed_e / fixed_n;
   return t;
@@ -139,7 +139,8 @@ CostTable CostTable::from_json(const std::string& text, const std::string& origi
   try {
     const nlohmann::json j = nlohmann::json::parse(text);
     if (!j.is_object() || j.value("format", "") != kFormat) throw bad("not a savp cost table");
-    if (j.at("version").get<int>() != kVersion) throw bad("unknown version " + j.at("version").dump());
+    if (j.at("version").get<int>() != kVersion)
+      throw bad("unknown version " + j.at("version").dump());
     t.space = j.at("space").get<std::string>();
     t.space_hash = j.at("space_hash").get<std::string>();
     if (t.space_hash != layout.space().hash)

@@ -54,14 +54,17 @@ PlatformEvaluator::PlatformEvaluator(EvaluatorOptions options) : opt_(std::move(
     throw bad(std::string("not JSON: ") + e.what());
   }
   try {
-    if (!j.is_object() || j.value("format", "") != kFormat) throw bad("not a savp evaluation cache");
+    if (!j.is_object() || j.value("format", "") != kFormat)
+      throw bad("not a savp evaluation cache");
     if (j.at("version").get<int>() != kVersion)
       throw bad(fmt::format("version {}, this savp reads {}", j.at("version").dump(), kVersion));
-    if (j.at("seed").get<uint64_t>() != opt_.seed || j.at("objective").get<std::string>() != opt_.objective)
-      throw Error(fmt::format("the evaluation cache '{}' was made with seed {} and objective {}, "
-                              "not {} and {}",
-                              opt_.cache_path, j.at("seed").dump(), j.at("objective").dump(),
-                              opt_.seed, opt_.objective));
+    if (j.at("seed").get<uint64_t>() != opt_.seed ||
+        j.at("objective").get<std::string>() != opt_.objective)
+      throw Error(
+          fmt::format("the evaluation cache '{}' was made with seed {} and objective {}, "
+                      "not {} and {}",
+                      opt_.cache_path, j.at("seed").dump(), j.at("objective").dump(), opt_.seed,
+                      opt_.objective));
     for (const auto& [key, e] : j.at("entries").items()) {
       HwMeasurement m;
       m.ok = e.at("ok").get<bool>();
@@ -108,7 +111,8 @@ HwMeasurement PlatformEvaluator::evaluate(const mapper::Network& net, const HwCo
     platform_hw_ = hwh;
   }
   auto et = energy_.find(hw.energy_table);
-  if (et == energy_.end()) et = energy_.emplace(hw.energy_table, load_energy_table(hw.energy_table)).first;
+  if (et == energy_.end())
+    et = energy_.emplace(hw.energy_table, load_energy_table(hw.energy_table)).first;
   try {
     const std::vector<int8_t> input = mapper::random_input(net, opt_.seed);
     const mapper::QuantizedNetwork q = mapper::quantize(net, opt_.seed, input);

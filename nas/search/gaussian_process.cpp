@@ -60,8 +60,7 @@ double GaussianProcess::kernel(const std::vector<double>& a, const std::vector<d
   return matern52(distance(a, b), l_, s2_);
 }
 
-void GaussianProcess::fit(const std::vector<std::vector<double>>& x,
-                          const std::vector<double>& y) {
+void GaussianProcess::fit(const std::vector<std::vector<double>>& x, const std::vector<double>& y) {
   if (x.empty() || x.size() != y.size())
     throw Error(fmt::format("GP fit: {} inputs and {} targets", x.size(), y.size()));
   for (const auto& v : x)
@@ -100,7 +99,8 @@ void GaussianProcess::fit(const std::vector<std::vector<double>>& x,
         const double l = med * lf;
         std::vector<std::vector<double>> K(n, std::vector<double>(n));
         for (size_t i = 0; i < n; ++i)
-          for (size_t j = 0; j < n; ++j) K[i][j] = matern52(dist[i][j], l, s2) + (i == j ? noise : 0);
+          for (size_t j = 0; j < n; ++j)
+            K[i][j] = matern52(dist[i][j], l, s2) + (i == j ? noise : 0);
         if (!cholesky(K)) continue;
         const std::vector<double> alpha = chol_solve(K, ys);
         double lml = 0;
@@ -115,7 +115,8 @@ void GaussianProcess::fit(const std::vector<std::vector<double>>& x,
           bn = noise;
         }
       }
-  if (bestL.empty()) throw Error("GP fit: no hyperparameters on the grid gave a positive-definite kernel");
+  if (bestL.empty())
+    throw Error("GP fit: no hyperparameters on the grid gave a positive-definite kernel");
   x_ = x;
   L_ = std::move(bestL);
   alpha_ = std::move(bestAlpha);

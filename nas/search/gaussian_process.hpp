@@ -23,7 +23,7 @@ class GaussianProcess {
   // Fits to (x[i], y[i]); every x has the same length. Throws savp::Error on no points or
   // ragged features.
   void fit(const std::vector<std::vector<double>>& x, const std::vector<double>& y);
-  double predict(const std::vector<double>& x) const;  // posterior mean
+  double predict(const std::vector<double>& x) const;   // posterior mean
   double variance(const std::vector<double>& x) const;  // posterior variance (of y)
   bool fitted() const { return !x_.empty(); }
 
@@ -35,17 +35,17 @@ class GaussianProcess {
  private:
   double kernel(const std::vector<double>& a, const std::vector<double>& b) const;
   std::vector<std::vector<double>> x_;
-  std::vector<double> alpha_;            // K^-1 y (standardised)
-  std::vector<std::vector<double>> L_;   // Cholesky factor of K + noise I
+  std::vector<double> alpha_;           // K^-1 y (standardised)
+  std::vector<std::vector<double>> L_;  // Cholesky factor of K + noise I
   double mean_ = 0, scale_ = 1;
   double l_ = 1, s2_ = 1, noise_ = 1e-6, lml_ = 0;
 };
 
 // Features of a candidate for the surrogate: per block its multiply-accumulates (expand +
 // depthwise + project, scaled by the block's largest choice) in the slot of its operator kind
-// (mult, shift, adder; all zero for skip), the kernel (k / 7), the expansion (e / 6), skip, the weight bits
-// (bits / 8) and the sparsity; per hardware parameter its value scaled to [0, 1] over its list
-// (its index when the values are not numbers).
+// (mult, shift, adder; all zero for skip), the kernel (k / 7), the expansion (e / 6), skip, the
+// weight bits (bits / 8) and the sparsity; per hardware parameter its value scaled to [0, 1] over
+// its list (its index when the values are not numbers).
 std::vector<double> candidate_features(const Layout& layout, const Candidate& c);
 
 // Held-out accuracy of predictions: mean absolute percentage error and coefficient of

@@ -66,8 +66,9 @@ std::vector<double> crowding_distance(const std::vector<Scored>& pts,
     d[order.front()] = d[order.back()] = inf;
     if (!(hi > lo)) continue;
     for (size_t i = 1; i + 1 < n; ++i)
-      d[order[i]] += (pts[front[order[i + 1]]].objectives[k] -
-                      pts[front[order[i - 1]]].objectives[k]) / (hi - lo);
+      d[order[i]] +=
+          (pts[front[order[i + 1]]].objectives[k] - pts[front[order[i - 1]]].objectives[k]) /
+          (hi - lo);
   }
   return d;
 }

@@ -17,7 +17,8 @@ using J = nlohmann::ordered_json;
 std::string choices_text(const Layout& layout, const Candidate& c) {
   std::string s;
   for (const BlockSlot& b : layout.blocks())
-    s += (s.empty() ? "" : " ") + layout.block_choices(b.index)[c.genes[layout.op_gene(b.index)]].label();
+    s += (s.empty() ? "" : " ") +
+         layout.block_choices(b.index)[c.genes[layout.op_gene(b.index)]].label();
   return s;
 }
 
@@ -95,8 +96,7 @@ void write_search_outputs(const std::string& dir, const Layout& layout, const Se
     csv << kind << "," << csv_field(e.label) << "," << e.candidate.hash() << ","
         << fmt::format("{},{},{},{},{},{},", e.accuracy, e.hw.latency_ms, e.hw.energy_uj,
                        e.hw.cycles, e.hw.weight_bytes, e.score.violation <= 0 ? 1 : 0)
-        << csv_field(choices_text(layout, e.candidate)) << "," << csv_field(e.hw_params)
-        << "\n";
+        << csv_field(choices_text(layout, e.candidate)) << "," << csv_field(e.hw_params) << "\n";
   };
   for (size_t i = 0; i < r.front.size(); ++i) row(r.front[i], i == r.best ? "best" : "front");
   for (const Evaluated& e : r.baselines) row(e, "baseline");

@@ -48,9 +48,15 @@ void score(const SearchSpace& s, Evaluated& e) {
   const double big = 1e30;  // objectives of an unrunnable candidate (it is infeasible anyway)
   for (Objective o : st.objectives) {
     switch (o) {
-      case Objective::Accuracy: e.score.objectives.push_back(-e.accuracy); break;
-      case Objective::Latency: e.score.objectives.push_back(e.hw.ok ? e.hw.latency_ms : big); break;
-      case Objective::Energy: e.score.objectives.push_back(e.hw.ok ? e.hw.energy_uj : big); break;
+      case Objective::Accuracy:
+        e.score.objectives.push_back(-e.accuracy);
+        break;
+      case Objective::Latency:
+        e.score.objectives.push_back(e.hw.ok ? e.hw.latency_ms : big);
+        break;
+      case Objective::Energy:
+        e.score.objectives.push_back(e.hw.ok ? e.hw.energy_uj : big);
+        break;
       case Objective::WeightBytes:
         e.score.objectives.push_back(static_cast<double>(e.hw.weight_bytes));
         break;
@@ -152,9 +158,10 @@ State read_checkpoint(const std::string& path, const SearchSpace& s, const Layou
   std::ostringstream ss;
   ss << in.rdbuf();
   auto corrupt = [&](const std::string& why) {
-    return Error(fmt::format("corrupt search checkpoint '{}': {} (delete it, or the output "
-                             "folder, to start the search afresh)",
-                             path, why));
+    return Error(
+        fmt::format("corrupt search checkpoint '{}': {} (delete it, or the output "
+                    "folder, to start the search afresh)",
+                    path, why));
   };
   nlohmann::json j;
   try {
@@ -170,10 +177,10 @@ State read_checkpoint(const std::string& path, const SearchSpace& s, const Layou
       throw corrupt(fmt::format("version {}, this savp reads {}", j.at("version").dump(),
                                 kCheckpointVersion));
     if (j.at("spec_hash").get<std::string>() != s.hash)
-      throw Error(fmt::format("the search checkpoint '{}' belongs to another search (spec {} with "
-                              "hash {}; this spec '{}' has hash {}): use another output folder",
-                              path, j.at("spec").dump(), j.at("spec_hash").dump(), s.file,
-                              s.hash));
+      throw Error(
+          fmt::format("the search checkpoint '{}' belongs to another search (spec {} with "
+                      "hash {}; this spec '{}' has hash {}): use another output folder",
+                      path, j.at("spec").dump(), j.at("spec_hash").dump(), s.file, s.hash));
     st.generation = j.at("generation").get<uint32_t>();
     const std::string rng = j.at("rng_state").get<std::string>();
     size_t used = 0;
@@ -187,7 +194,8 @@ State read_checkpoint(const std::string& path, const SearchSpace& s, const Layou
     for (const auto& e : j.at("baselines")) st.baselines.push_back(evaluated_from(e));
     st.population = j.at("population").get<std::vector<size_t>>();
     for (size_t i : st.population)
-      if (i >= st.archive.size()) throw corrupt(fmt::format("population index {} outside the archive", i));
+      if (i >= st.archive.size())
+        throw corrupt(fmt::format("population index {} outside the archive", i));
     if (st.population.size() != s.search.population)
       throw corrupt(fmt::format("population of {}, the spec says {}", st.population.size(),
                                 s.search.population));
@@ -264,9 +272,10 @@ class Driver {
     ++accuracy_calls;
     const double a = acc_.accuracy(layout_, c);
     if (!std::isfinite(a) || a < 0 || a > 1)
-      throw Error(fmt::format("the accuracy provider '{}' gave {} for candidate [{}]: allowed "
-                              "a fraction in [0, 1]",
-                              acc_.name(), a, c.str()));
+      throw Error(
+          fmt::format("the accuracy provider '{}' gave {} for candidate [{}]: allowed "
+                      "a fraction in [0, 1]",
+                      acc_.name(), a, c.str()));
     if (accuracy_cache) (*accuracy_cache)[key] = a;
     return a;
   }
@@ -295,8 +304,7 @@ std::vector<Scored> scores(const std::vector<Evaluated>& es) {
 // NSGA-II's mating: tournaments on the population's rank and crowding, uniform crossover,
 // per-gene mutation; `count` children.
 std::vector<Candidate> offspring(const Layout& layout, const SearchSettings& st,
-                                 const std::vector<Evaluated>& pop, size_t count,
-                                 SplitMix64& rng) {
+                                 const std::vector<Evaluated>& pop, size_t count, SplitMix64& rng) {
   std::vector<uint32_t> rank;
   std::vector<double> crowd;
   select_survivors(scores(pop), pop.size(), &rank, &crowd);
@@ -354,11 +362,12 @@ std::vector<Evaluated> pareto_front(const std::vector<Evaluated>& pts) {
 SearchResult run_search(const SearchSpace& s, AccuracyProvider& accuracy,
                         PlatformEvaluator& evaluator, const SearchOptions& opt) {
   if (s.search.mode == SearchMode::Differentiable)
-    throw Error(fmt::format("{}: search.mode differentiable trains architecture weights in the "
-                            "supernet (LibTorch); this search library runs nsga2 and surrogate "
-                            "and provides the differentiable mode's hardware cost table "
-                            "(nas/search/cost_table.hpp)",
-                            s.file));
+    throw Error(
+        fmt::format("{}: search.mode differentiable trains architecture weights in the "
+                    "supernet (LibTorch); this search library runs nsga2 and surrogate "
+                    "and provides the differentiable mode's hardware cost table "
+                    "(nas/search/cost_table.hpp)",
+                    s.file));
   const auto t0 = std::chrono::steady_clock::now();
   const uint64_t calls0 = evaluator.platform_calls(), hits0 = evaluator.cache_hits();
   Driver d(s, accuracy, evaluator);
@@ -512,8 +521,7 @@ SearchResult run_search(const SearchSpace& s, AccuracyProvider& accuracy,
   double top = -1;
   for (const Evaluated& e : r.front) top = std::max(top, e.accuracy);
   auto cost = [](const Evaluated& e) {
-    return e.hw.ok ? std::make_pair(e.hw.energy_uj, e.hw.latency_ms)
-                   : std::make_pair(1e300, 1e300);
+    return e.hw.ok ? std::make_pair(e.hw.energy_uj, e.hw.latency_ms) : std::make_pair(1e300, 1e300);
   };
   for (size_t i = 0; i < r.front.size(); ++i) {
     const Evaluated& e = r.front[i];

@@ -59,8 +59,7 @@ struct SearchOptions {
   bool resume = true;   // continue from out_dir/checkpoint.json when it exists
   // Called after generation g's checkpoint was written (g = 0: the initial population). A
   // callback that throws stops the search there (what a kill does); the exception propagates.
-  std::function<void(uint32_t generation, const std::vector<Evaluated>& population)>
-      on_generation;
+  std::function<void(uint32_t generation, const std::vector<Evaluated>& population)> on_generation;
 };
 
 struct SearchResult {

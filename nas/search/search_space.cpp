@@ -162,8 +162,8 @@ void parse_choices(const Value& v, SearchSpace& s) {
 
 void parse_training(const Value& v, TrainingSpec& t) {
   Map m = v.as_map();
-  m.check_keys({"epochs", "batch_size", "lr", "momentum", "weight_decay", "validation_images",
-                "phases"});
+  m.check_keys(
+      {"epochs", "batch_size", "lr", "momentum", "weight_decay", "validation_images", "phases"});
   m.read("batch_size", t.batch_size, 1, 65536);
   m.read_positive("lr", t.lr);
   if (auto mo = m.find("momentum")) {
@@ -203,8 +203,8 @@ void parse_training(const Value& v, TrainingSpec& t) {
 void parse_search(const Value& v, SearchSettings& s) {
   Map m = v.as_map();
   m.check_keys({"mode", "population", "generations", "seed", "objectives", "crossover_prob",
-                "mutation_prob", "mapper_objective", "constraints", "surrogate",
-                "differentiable", "best_accuracy_tolerance"});
+                "mutation_prob", "mapper_objective", "constraints", "surrogate", "differentiable",
+                "best_accuracy_tolerance"});
   if (auto md = m.find("mode"))
     s.mode = static_cast<SearchMode>(md->as_choice({"nsga2", "surrogate", "differentiable"}));
   m.read("population", s.population, 4, 100000);
@@ -220,8 +220,8 @@ void parse_search(const Value& v, SearchSettings& s) {
         e.fail("objective listed twice", yaml::join(names));
       s.objectives.push_back(obj);
     }
-    if (s.objectives.size() < 2) o->fail("a multi-objective search needs two objectives or more",
-                                         yaml::join(names));
+    if (s.objectives.size() < 2)
+      o->fail("a multi-objective search needs two objectives or more", yaml::join(names));
   }
   auto prob = [&](const char* key, double& out) {
     if (auto p = m.find(key)) {
@@ -343,19 +343,26 @@ uint64_t fnv1a64(uint64_t h, const std::string& s) {
 
 const char* to_string(SearchMode m) {
   switch (m) {
-    case SearchMode::Nsga2: return "nsga2";
-    case SearchMode::Surrogate: return "surrogate";
-    case SearchMode::Differentiable: return "differentiable";
+    case SearchMode::Nsga2:
+      return "nsga2";
+    case SearchMode::Surrogate:
+      return "surrogate";
+    case SearchMode::Differentiable:
+      return "differentiable";
   }
   return "?";
 }
 
 const char* to_string(Objective o) {
   switch (o) {
-    case Objective::Accuracy: return "accuracy";
-    case Objective::Latency: return "latency_ms";
-    case Objective::Energy: return "energy_uj";
-    case Objective::WeightBytes: return "weight_bytes";
+    case Objective::Accuracy:
+      return "accuracy";
+    case Objective::Latency:
+      return "latency_ms";
+    case Objective::Energy:
+      return "energy_uj";
+    case Objective::WeightBytes:
+      return "weight_bytes";
   }
   return "?";
 }
@@ -385,8 +392,8 @@ SearchSpace parse_search_space(const std::string& text, const std::string& origi
   if (dir.empty()) dir = ".";
   Value root = yaml::parse(text, origin);
   Map m = root.as_map();
-  m.check_keys({"name", "input", "classes", "skeleton", "choices", "training", "search",
-                "hardware", "baselines"});
+  m.check_keys({"name", "input", "classes", "skeleton", "choices", "training", "search", "hardware",
+                "baselines"});
   m.read("name", s.name);
   if (auto in = m.find("input")) {
     Map im = in->as_map();
@@ -412,8 +419,8 @@ SearchSpace parse_search_space(const std::string& text, const std::string& origi
   uint32_t h = (s.input_h + s.stem_stride - 1) / s.stem_stride;
   for (const Stage& st : s.stages) {
     if (h == 1 && st.stride == 2)
-      throw ConfigError(st.where, "skeleton.stages",
-                        "a stride-2 stage on a 1x1 feature map", "fewer stride-2 stages");
+      throw ConfigError(st.where, "skeleton.stages", "a stride-2 stage on a 1x1 feature map",
+                        "fewer stride-2 stages");
     h = (h + st.stride - 1) / st.stride;
   }
   uint64_t hash = fnv1a64(kFnvBasis, text);

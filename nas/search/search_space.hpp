@@ -83,8 +83,8 @@ struct SearchSettings {
 // A hardware co-design parameter: a path into the hw config and its discrete values
 // (explore::Parameter, applied with explore::apply_point).
 struct HardwareSpec {
-  std::string config;       // resolved path of the base hw config
-  std::string config_text;  // its text
+  std::string config;                          // resolved path of the base hw config
+  std::string config_text;                     // its text
   std::vector<explore::Parameter> parameters;  // discrete (values) only
   SourceLocation parameters_where;
   // The base config and parameters as a sweep spec, so explore::apply_point edits and

@@ -1,12 +1,13 @@
 // Candidates: the gene layout, hashing, decoding to the network IR and to network YAML that
 // the mapper's loader reads back to the same network.
+#include "nas/search/candidate.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdio>
 
 #include "common/splitmix64.hpp"
-#include "nas/search/candidate.hpp"
 
 namespace savp::nas::search {
 namespace {
@@ -89,8 +90,8 @@ TEST(Candidate, DecodeBuildsMbconvBlocks) {
 
   // Expansion 1 drops the expand conv; skip drops the whole block (block 2 is 24 -> 24).
   Candidate c = base;
-  c.genes[l.op_gene(1)] = 0;                                       // mult_k3_e1
-  c.genes[l.op_gene(2)] = l.block_choices(2).size() - 1;           // skip
+  c.genes[l.op_gene(1)] = 0;                              // mult_k3_e1
+  c.genes[l.op_gene(2)] = l.block_choices(2).size() - 1;  // skip
   const mapper::Network m = decode_network(l, c);
   EXPECT_EQ(m.index_of("b1_expand"), -1);
   EXPECT_EQ(m.layer("b1_dw").in_shape.c, 16u);

@@ -1,12 +1,13 @@
 // The differentiable mode's hardware cost table: measured per (block, choice), consistent with
 // full measurements of candidates, saved and loaded as JSON.
+#include "nas/search/cost_table.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <filesystem>
 
 #include "common/file_io.hpp"
-#include "nas/search/cost_table.hpp"
 
 namespace savp::nas::search {
 namespace {
@@ -37,8 +38,9 @@ TEST(CostTable, SumOfChoicesMatchesMeasuredTotals) {
   EXPECT_GT(t.fixed_cycles, 0);
 
   // Consistency: on random candidates, fixed + the sum over the blocks' entries vs the
-  // candidate's own measured total. Bounds: 5 % cycles, 8 % energy (what a layer costs depends a little on its
-  // neighbours: DMA overlap across layer boundaries, DRAM row state). Measured: 1.6 % / 4.1 %.
+  // candidate's own measured total. Bounds: 5 % cycles, 8 % energy (what a layer costs depends a
+  // little on its neighbours: DMA overlap across layer boundaries, DRAM row state). Measured: 1.6 %
+  // / 4.1 %.
   uint64_t rng = 99;
   double worst_c = 0, worst_e = 0;
   for (int i = 0; i < 12; ++i) {
@@ -47,10 +49,13 @@ TEST(CostTable, SumOfChoicesMatchesMeasuredTotals) {
     ASSERT_TRUE(m.ok);
     worst_c = std::max(worst_c, std::fabs(t.estimate_cycles(l, c) / m.cycles - 1));
     worst_e = std::max(worst_e, std::fabs(t.estimate_energy_uj(l, c) / m.energy_uj - 1));
-    EXPECT_NEAR(t.estimate_latency_ms(l, c), t.estimate_cycles(l, c) / (hw.clock_mhz * 1000), 1e-12);
+    EXPECT_NEAR(t.estimate_latency_ms(l, c), t.estimate_cycles(l, c) / (hw.clock_mhz * 1000),
+                1e-12);
   }
-  std::printf("cost table vs measured totals, 12 random fmnist candidates: worst cycles %.2f%%, "
-              "worst energy %.2f%%\n", 100 * worst_c, 100 * worst_e);
+  std::printf(
+      "cost table vs measured totals, 12 random fmnist candidates: worst cycles %.2f%%, "
+      "worst energy %.2f%%\n",
+      100 * worst_c, 100 * worst_e);
   EXPECT_LT(worst_c, 0.05);
   EXPECT_LT(worst_e, 0.08);
 }
@@ -61,7 +66,8 @@ TEST(CostTable, SavesAndLoads) {
   const HwConfig hw = decode_hardware(l, baseline_candidate(l, OpKind::Mult));
   PlatformEvaluator ev({1, "latency", ""});
   const CostTable t = measure_cost_table(l, ev, hw);
-  const fs::path p = fs::temp_directory_path() / ("savp_cost_" + std::to_string(::getpid()) + ".json");
+  const fs::path p =
+      fs::temp_directory_path() / ("savp_cost_" + std::to_string(::getpid()) + ".json");
   save_cost_table(t, p.string());
   const CostTable u = load_cost_table(p.string(), l);
   ASSERT_EQ(u.blocks.size(), t.blocks.size());

@@ -1,6 +1,8 @@
 // The platform evaluator: in-process measurements equal a direct savp-run-style run, the cache
 // answers repeats without a platform call, persists across evaluators, and refuses a corrupt
 // file.
+#include "nas/search/evaluator.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -11,7 +13,6 @@
 #include "mapper/codegen.hpp"
 #include "mapper/quantized_network.hpp"
 #include "nas/search/candidate.hpp"
-#include "nas/search/evaluator.hpp"
 
 namespace savp::nas::search {
 namespace {
@@ -20,7 +21,8 @@ namespace fs = std::filesystem;
 const std::string kDir = std::string(SAVP_SOURCE_DIR) + "/configs/nas/";
 
 fs::path temp_dir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("savp_nas_eval_" + name + "_" + std::to_string(::getpid()));
+  fs::path d =
+      fs::temp_directory_path() / ("savp_nas_eval_" + name + "_" + std::to_string(::getpid()));
   fs::remove_all(d);
   fs::create_directories(d);
   return d;
@@ -120,17 +122,18 @@ TEST(Evaluator, CachePersistsAndResumes) {
 TEST(Evaluator, CorruptCacheIsAClearError) {
   const fs::path dir = temp_dir("corrupt");
   const std::string path = (dir / "cache.json").string();
-  for (const std::string& text : {std::string("{\"format\": \"savp-nas-eval-cache\", \"vers"),
-                                 std::string("[1, 2]"),
-                                 std::string("{\"format\": \"savp-nas-eval-cache\", \"version\": 1, "
-                                             "\"seed\": 1, \"objective\": \"latency\", "
-                                             "\"entries\": {\"k\": {\"ok\": 3}}}")}) {
+  for (const std::string& text :
+       {std::string("{\"format\": \"savp-nas-eval-cache\", \"vers"), std::string("[1, 2]"),
+        std::string("{\"format\": \"savp-nas-eval-cache\", \"version\": 1, "
+                    "\"seed\": 1, \"objective\": \"latency\", "
+                    "\"entries\": {\"k\": {\"ok\": 3}}}")}) {
     write_file_atomic(path, text);
     try {
       PlatformEvaluator ev({1, "latency", path});
       FAIL() << text;
     } catch (const Error& e) {
-      EXPECT_NE(std::string(e.what()).find("corrupt evaluation cache"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("corrupt evaluation cache"), std::string::npos)
+          << e.what();
       EXPECT_NE(std::string(e.what()).find(path), std::string::npos);
     }
   }

@@ -1,12 +1,13 @@
 // The Gaussian process: interpolation, held-out error on a smooth function, and a real fit on
 // platform measurements of the fmnist space.
+#include "nas/search/gaussian_process.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "common/splitmix64.hpp"
 #include "nas/search/evaluator.hpp"
-#include "nas/search/gaussian_process.hpp"
 #include "nas/search/nsga2.hpp"
 
 namespace savp::nas::search {
@@ -32,7 +33,9 @@ TEST(GaussianProcess, InterpolatesItsTrainingPoints) {
 TEST(GaussianProcess, HeldOutErrorOnASmoothFunction) {
   // f(a, b, c) = 2 + sin(3a) + b^2 - 0.5 c on [0, 1]^3: 60 random training points, 40 held out.
   SplitMix64 rng(5);
-  auto f = [](const std::vector<double>& v) { return 2 + std::sin(3 * v[0]) + v[1] * v[1] - 0.5 * v[2]; };
+  auto f = [](const std::vector<double>& v) {
+    return 2 + std::sin(3 * v[0]) + v[1] * v[1] - 0.5 * v[2];
+  };
   std::vector<std::vector<double>> x, xt;
   std::vector<double> y, yt;
   for (int i = 0; i < 100; ++i) {
@@ -67,7 +70,8 @@ TEST(GaussianProcess, BadInputsAreErrors) {
 // The surrogate's real job: latency and energy of fmnist candidates on the default platform,
 // 90 measured for training and 45 held out (BENCHMARKS.md records the figures printed here).
 TEST(GaussianProcess, FitsPlatformMeasurementsOfTheFmnistSpace) {
-  const SearchSpace s = load_search_space(std::string(SAVP_SOURCE_DIR) + "/configs/nas/fmnist.yaml");
+  const SearchSpace s =
+      load_search_space(std::string(SAVP_SOURCE_DIR) + "/configs/nas/fmnist.yaml");
   const Layout l(s);
   const HwConfig hw = decode_hardware(l, baseline_candidate(l, OpKind::Mult));
   PlatformEvaluator ev({1, "latency", ""});
@@ -97,9 +101,10 @@ TEST(GaussianProcess, FitsPlatformMeasurementsOfTheFmnistSpace) {
     pe.push_back(std::exp(ge.predict(f)));
   }
   const FitError el = fit_error(pl, ml), ee = fit_error(pe, me);
-  std::printf("fmnist GP, 90 train / 45 held out: latency MAPE %.1f%% R^2 %.3f; energy MAPE "
-              "%.1f%% R^2 %.3f\n",
-              100 * el.mape, el.r2, 100 * ee.mape, ee.r2);
+  std::printf(
+      "fmnist GP, 90 train / 45 held out: latency MAPE %.1f%% R^2 %.3f; energy MAPE "
+      "%.1f%% R^2 %.3f\n",
+      100 * el.mape, el.r2, 100 * ee.mape, ee.r2);
   // A model that has learnt nothing (the training mean) has R^2 <= 0 and MAPE ~25-35 % here.
   EXPECT_LT(el.mape, 0.12);
   EXPECT_LT(ee.mape, 0.12);

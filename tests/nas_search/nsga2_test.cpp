@@ -1,10 +1,10 @@
 // NSGA-II's operators on hand-worked examples.
+#include "nas/search/nsga2.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
-
-#include "nas/search/nsga2.hpp"
 
 namespace savp::nas::search {
 namespace {
@@ -22,8 +22,8 @@ TEST(Nsga2, ConstrainedDomination) {
   EXPECT_TRUE(constrained_dominates(a, c));   // equal in one, better in the other
   EXPECT_FALSE(constrained_dominates(a, a));  // never itself
   EXPECT_FALSE(constrained_dominates(b, c) || constrained_dominates(c, b));  // incomparable
-  EXPECT_TRUE(constrained_dominates(b, d));   // feasible beats infeasible, whatever objectives
-  EXPECT_TRUE(constrained_dominates(e, d));   // less violation
+  EXPECT_TRUE(constrained_dominates(b, d));  // feasible beats infeasible, whatever objectives
+  EXPECT_TRUE(constrained_dominates(e, d));  // less violation
   EXPECT_FALSE(constrained_dominates(d, e));
 }
 

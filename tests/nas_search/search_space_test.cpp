@@ -1,9 +1,9 @@
 // The search-space spec (configs/nas/*.yaml) and its strict loader.
+#include "nas/search/search_space.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
-
-#include "nas/search/search_space.hpp"
 
 namespace savp::nas::search {
 namespace {
@@ -82,7 +82,8 @@ TEST(SearchSpace, UnknownKeyNamesLineColumnFieldAndAllowed) {
 }
 
 TEST(SearchSpace, WrongTypesAndRanges) {
-  EXPECT_NE(error_of(minimal("  generations: many\n")).find("search.generations"), std::string::npos);
+  EXPECT_NE(error_of(minimal("  generations: many\n")).find("search.generations"),
+            std::string::npos);
   std::string odd = minimal();
   odd.replace(odd.find("population: 4"), 13, "population: 5");
   EXPECT_NE(error_of(odd).find("odd"), std::string::npos);
@@ -117,7 +118,8 @@ TEST(SearchSpace, TrainingPhasesAreChecked) {
 }
 
 TEST(SearchSpace, HardwareParametersFailAtTheirLine) {
-  std::string e = error_of(minimal("", "  parameters:\n    - {path: \"chunks[mult0].colz\", values: [8]}\n"));
+  std::string e =
+      error_of(minimal("", "  parameters:\n    - {path: \"chunks[mult0].colz\", values: [8]}\n"));
   EXPECT_NE(e.find("t.yaml:13"), std::string::npos) << e;
   EXPECT_NE(e.find("colz"), std::string::npos) << e;
   e = error_of(minimal("", "  parameters:\n    - {path: \"chunks[mult0].cols\", values: [0]}\n"));
@@ -131,10 +133,11 @@ TEST(SearchSpace, HardwareParametersFailAtTheirLine) {
 
 TEST(SearchSpace, SkeletonShapeRules) {
   std::string s = minimal();
-  s.replace(s.find("    - {channels: 8, stride: 2, blocks: 1}\n"), 42,
-            "    - {channels: 8, stride: 2, blocks: 1}\n    - {channels: 8, stride: 2, blocks: 1}\n"
-            "    - {channels: 8, stride: 2, blocks: 1}\n    - {channels: 8, stride: 2, blocks: 1}\n"
-            "    - {channels: 8, stride: 2, blocks: 1}\n    - {channels: 8, stride: 2, blocks: 1}\n");
+  s.replace(
+      s.find("    - {channels: 8, stride: 2, blocks: 1}\n"), 42,
+      "    - {channels: 8, stride: 2, blocks: 1}\n    - {channels: 8, stride: 2, blocks: 1}\n"
+      "    - {channels: 8, stride: 2, blocks: 1}\n    - {channels: 8, stride: 2, blocks: 1}\n"
+      "    - {channels: 8, stride: 2, blocks: 1}\n    - {channels: 8, stride: 2, blocks: 1}\n");
   EXPECT_NE(error_of(s).find("1x1 feature map"), std::string::npos);
   EXPECT_NE(error_of(minimal() + "baselines: {expansion: 4}\n").find("baselines.expansion"),
             std::string::npos);

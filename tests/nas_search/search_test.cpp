@@ -2,6 +2,8 @@
 // reproduce runs, a killed search resumes to the same front, corrupt checkpoints are clear
 // errors, the surrogate mode screens and reports its error, co-design genes work, and the
 // outputs (pareto.json / .csv, best.yaml) are written.
+#include "nas/search/search.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -11,7 +13,6 @@
 #include <sstream>
 
 #include "common/file_io.hpp"
-#include "nas/search/search.hpp"
 
 namespace savp::nas::search {
 namespace {
@@ -20,8 +21,8 @@ namespace fs = std::filesystem;
 const std::string kDir = std::string(SAVP_SOURCE_DIR) + "/configs/nas/";
 
 fs::path temp_dir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() /
-               ("savp_nas_search_" + name + "_" + std::to_string(::getpid()));
+  fs::path d =
+      fs::temp_directory_path() / ("savp_nas_search_" + name + "_" + std::to_string(::getpid()));
   fs::remove_all(d);
   fs::create_directories(d);
   return d;
@@ -195,7 +196,8 @@ TEST(Search, CorruptOrForeignCheckpointIsAClearError) {
       run_search(s, acc, ev, o);
       FAIL() << bad.substr(0, 40);
     } catch (const Error& e) {
-      EXPECT_NE(std::string(e.what()).find("corrupt search checkpoint"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("corrupt search checkpoint"), std::string::npos)
+          << e.what();
       EXPECT_NE(std::string(e.what()).find(ck), std::string::npos);
     }
   }
@@ -249,11 +251,11 @@ TEST(Search, SurrogateModeScreensAndReportsItsError) {
   EXPECT_EQ(r.platform_calls, 3u + 16u + r.surrogate.measured);
   const FitError lat = r.surrogate.latency(), en = r.surrogate.energy();
   EXPECT_EQ(lat.n, r.surrogate.measured);
-  std::printf("surrogate search: screened %llu, measured %llu, saved %llu; held-out latency MAPE "
-              "%.1f%% R^2 %.3f, energy MAPE %.1f%% R^2 %.3f\n",
-              (unsigned long long)r.surrogate.screened, (unsigned long long)r.surrogate.measured,
-              (unsigned long long)r.surrogate.calls_saved, 100 * lat.mape, lat.r2, 100 * en.mape,
-              en.r2);
+  std::printf(
+      "surrogate search: screened %llu, measured %llu, saved %llu; held-out latency MAPE "
+      "%.1f%% R^2 %.3f, energy MAPE %.1f%% R^2 %.3f\n",
+      (unsigned long long)r.surrogate.screened, (unsigned long long)r.surrogate.measured,
+      (unsigned long long)r.surrogate.calls_saved, 100 * lat.mape, lat.r2, 100 * en.mape, en.r2);
   EXPECT_LT(lat.mape, 0.25);  // fitted on 19..67 points: coarse, but far better than a guess
   EXPECT_LT(en.mape, 0.25);
 }
