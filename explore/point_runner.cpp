@@ -99,8 +99,8 @@ std::string config_json(const HwConfig& hw) {
 }
 
 NetworkRun run_network(std::unique_ptr<Platform>& platform, const mapper::QuantizedNetwork& q,
-                       const std::vector<int8_t>& input, const HwConfig& hw,
-                       const EnergyTable& et, mapper::Objective objective) {
+                       const std::vector<int8_t>& input, const HwConfig& hw, const EnergyTable& et,
+                       mapper::Objective objective) {
   mapper::MapOptions mo;
   mo.objective = objective;
   mo.energy = &et;

@@ -33,13 +33,13 @@ std::string config_json(const HwConfig& hw);
 // succeeded); the caller keeps it for the next network on the same hardware, and should drop
 // it when this throws (savp::Error: the network does not fit, or a firmware fault).
 struct NetworkRun {
-  RunResult run;                          // with per-layer figures (run.layers)
-  std::map<std::string, double> values;   // the ResultRow figures: cycles, latency_ms, energy_uj,
-                                          // edp_uj_ms, area_mm2, predicted_cycles, dram_*, ...
+  RunResult run;                         // with per-layer figures (run.layers)
+  std::map<std::string, double> values;  // the ResultRow figures: cycles, latency_ms, energy_uj,
+                                         // edp_uj_ms, area_mm2, predicted_cycles, dram_*, ...
 };
 NetworkRun run_network(std::unique_ptr<Platform>& platform, const mapper::QuantizedNetwork& q,
-                       const std::vector<int8_t>& input, const HwConfig& hw,
-                       const EnergyTable& et, mapper::Objective objective);
+                       const std::vector<int8_t>& input, const HwConfig& hw, const EnergyTable& et,
+                       mapper::Objective objective);
 
 class PointRunner {
  public:
