@@ -43,17 +43,18 @@ int main(int argc, char** argv) try {
     s.search.mode = mode;
     PlatformEvaluator ev(evaluator_options(s, ""));
     const SearchResult r = run_search(s, acc, ev, {});
-    fmt::print("{}: population {}, {} generations: {} candidates measured, {} platform calls "
-               "({:.2f} s simulating), {} cache hits, front {}, wall {:.2f} s\n",
-               to_string(mode), s.search.population, r.generations, r.archive.size(),
-               r.platform_calls, ev.simulate_seconds(), r.cache_hits, r.front.size(),
-               r.wall_seconds);
+    fmt::print(
+        "{}: population {}, {} generations: {} candidates measured, {} platform calls "
+        "({:.2f} s simulating), {} repeats recalled, front {}, wall {:.2f} s\n",
+        to_string(mode), s.search.population, r.generations, r.archive.size(), r.platform_calls,
+        ev.simulate_seconds(), r.archive_hits, r.front.size(), r.wall_seconds);
     if (mode == SearchMode::Surrogate) {
       const FitError l = r.surrogate.latency(), e = r.surrogate.energy();
-      fmt::print("  surrogate: {} offspring screened, {} measured, {} platform calls saved; "
-                 "held-out ({}) latency MAPE {:.1f}% R^2 {:.3f}, energy MAPE {:.1f}% R^2 {:.3f}\n",
-                 r.surrogate.screened, r.surrogate.measured, r.surrogate.calls_saved, l.n,
-                 100 * l.mape, l.r2, 100 * e.mape, e.r2);
+      fmt::print(
+          "  surrogate: {} offspring screened, {} measured, {} platform calls saved; "
+          "held-out ({}) latency MAPE {:.1f}% R^2 {:.3f}, energy MAPE {:.1f}% R^2 {:.3f}\n",
+          r.surrogate.screened, r.surrogate.measured, r.surrogate.calls_saved, l.n, 100 * l.mape,
+          l.r2, 100 * e.mape, e.r2);
     }
   }
   return 0;

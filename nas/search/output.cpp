@@ -70,6 +70,7 @@ void write_search_outputs(const std::string& dir, const Layout& layout, const Se
   j["candidates_measured"] = r.archive.size();
   j["platform_calls"] = r.platform_calls;
   j["cache_hits"] = r.cache_hits;
+  j["archive_hits"] = r.archive_hits;
   j["wall_seconds"] = r.wall_seconds;
   if (s.search.mode == SearchMode::Surrogate) {
     const FitError l = r.surrogate.latency(), e = r.surrogate.energy();

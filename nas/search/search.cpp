@@ -225,6 +225,7 @@ class Driver {
 
   const Layout& layout() const { return layout_; }
   uint64_t accuracy_calls = 0;
+  uint64_t archive_hits = 0;
   std::map<std::string, double>* accuracy_cache = nullptr;
 
   // Measures candidates (archive members are recalled), grouped by hardware genes.
@@ -239,6 +240,7 @@ class Driver {
       if (st) {
         auto it = st->index.find(cs[i].str());
         if (it != st->index.end()) {
+          ++archive_hits;
           out[i] = st->archive[it->second];
           continue;
         }
@@ -532,6 +534,7 @@ SearchResult run_search(const SearchSpace& s, AccuracyProvider& accuracy,
   r.platform_calls = evaluator.platform_calls() - calls0;
   r.cache_hits = evaluator.cache_hits() - hits0;
   r.accuracy_calls = d.accuracy_calls;
+  r.archive_hits = d.archive_hits;
   r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }

@@ -72,7 +72,8 @@ struct SearchResult {
   uint32_t resumed_after = 0;         // the generation the checkpoint held (resumed only)
   bool resumed = false;
   uint64_t platform_calls = 0;  // this process
-  uint64_t cache_hits = 0;      // this process
+  uint64_t cache_hits = 0;      // this process: answered by the evaluator's cache
+  uint64_t archive_hits = 0;    // this process: offspring already in the archive (no lookup)
   uint64_t accuracy_calls = 0;  // this process: calls into the AccuracyProvider
   double wall_seconds = 0;
   std::string accuracy_provider;
