@@ -3,7 +3,9 @@
 // timing-only with explore::run_network (the sequence of savp run --timing-only and of the
 // sweep's point runner). One long-lived Platform per hardware config (DESIGN.md "Scale":
 // SystemC allows one kernel per process, so switching hardware destroys the platform and
-// builds a fresh one; callers group candidates by hardware).
+// builds a fresh one; callers group candidates by hardware). Each platform built runs its first
+// network once more as a discarded warm-up, so that figures do not depend on whether the
+// platform was fresh.
 //
 // Results are cached by (network hash, hardware hash): the network hash is FNV-1a over the
 // network's YAML text, the seed and the mapping objective; the hardware hash over the resolved
@@ -58,6 +60,12 @@ class PlatformEvaluator {
   // Only the cache: whether (net, hw) was measured, and its figures.
   bool cached(const mapper::Network& net, const HwConfig& hw, HwMeasurement* out = nullptr) const;
 
+  // Destroys the live platform (the next platform call builds a new one). SystemC allows one
+  // Platform per process at a time: release it before anything else builds one (another
+  // evaluator, savp run code in the same process). Building a platform while another exists
+  // throws savp::Error from evaluate(), and nothing is cached.
+  void release_platform();
+
   // Writes the cache file (atomically); a no-op without a path or when nothing changed.
   void save();
 
@@ -65,6 +73,9 @@ class PlatformEvaluator {
   uint64_t cache_hits() const { return cache_hits_; }
   size_t cache_size() const { return cache_.size(); }
   double simulate_seconds() const { return sim_seconds_; }  // wall time in platform calls
+  // Discarded warm-up runs, one per platform built (see evaluator.cpp: the first run on a fresh
+  // platform measures slightly differently).
+  uint64_t warmup_runs() const { return warmups_; }
 
   static std::string network_hash(const mapper::Network& net, uint64_t seed,
                                   const std::string& objective);
@@ -74,7 +85,8 @@ class PlatformEvaluator {
   EvaluatorOptions opt_;
   std::map<std::string, HwMeasurement> cache_;  // key "<net>:<hw>"
   bool dirty_ = false;
-  uint64_t platform_calls_ = 0, cache_hits_ = 0;
+  uint64_t platform_calls_ = 0, cache_hits_ = 0, warmups_ = 0;
+  bool cold_ = false;  // the live platform has not run anything yet
   double sim_seconds_ = 0;
   std::string platform_hw_;  // hardware hash of the live platform
   std::unique_ptr<Platform> platform_;

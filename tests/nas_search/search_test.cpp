@@ -318,6 +318,18 @@ TEST(Search, WritesParetoJsonCsvAndBestYaml) {
   const mapper::Network n = mapper::load_network((d / "best.yaml").string());
   EXPECT_EQ(n.name, "tiny-best");
   EXPECT_EQ(n.layers.size(), decode_network(l, r.front[r.best].candidate).layers.size());
+  // ... and measures as the search measured it (a fresh evaluator: a real platform run; the
+  // first evaluator's platform must go first, one SystemC kernel per process).
+  PlatformEvaluator fresh(evaluator_options(s, ""));
+  const HwConfig hw = decode_hardware(l, r.front[r.best].candidate);
+  EXPECT_THROW(fresh.evaluate(n, hw), Error);  // while `ev` holds its platform
+  EXPECT_FALSE(fresh.cached(n, hw));           // and that was not cached as a result
+  ev.release_platform();
+  const HwMeasurement bm = fresh.evaluate(n, hw);
+  EXPECT_EQ(fresh.platform_calls(), 2u);
+  ASSERT_TRUE(bm.ok) << bm.error;
+  EXPECT_EQ(bm.cycles, r.front[r.best].hw.cycles);
+  EXPECT_EQ(bm.energy_uj, r.front[r.best].hw.energy_uj);
   // The best rule: within 1 point of the top accuracy, the lowest energy.
   double top = 0;
   for (const Evaluated& e : r.front) top = std::max(top, e.accuracy);
