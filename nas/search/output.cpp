@@ -82,6 +82,13 @@ void write_search_outputs(const std::string& dir, const Layout& layout, const Se
                       {"latency_r2", l.r2},
                       {"energy_mape", e.mape},
                       {"energy_r2", e.r2}};
+    if (s.search.surrogate_accuracy) {
+      const FitError a = r.surrogate.accuracy();
+      j["surrogate"]["accuracy_held_out"] = a.n;
+      j["surrogate"]["accuracy_mape"] = a.mape;
+      j["surrogate"]["accuracy_r2"] = a.r2;
+      j["surrogate"]["accuracy_calls"] = r.accuracy_calls;
+    }
   }
   j["best"] = r.front.empty() ? J() : J(r.best);
   j["front"] = J::array();

@@ -148,7 +148,9 @@ void write_checkpoint(const std::string& path, const SearchSpace& s, const State
                     {"predicted_latency", su.predicted_latency},
                     {"measured_latency", su.measured_latency},
                     {"predicted_energy", su.predicted_energy},
-                    {"measured_energy", su.measured_energy}};
+                    {"measured_energy", su.measured_energy},
+                    {"predicted_accuracy", su.predicted_accuracy},
+                    {"measured_accuracy", su.measured_accuracy}};
   write_file_atomic(path, j.dump(1), "search checkpoint");
 }
 
@@ -208,6 +210,8 @@ State read_checkpoint(const std::string& path, const SearchSpace& s, const Layou
     st.surrogate.measured_latency = su.at("measured_latency").get<std::vector<double>>();
     st.surrogate.predicted_energy = su.at("predicted_energy").get<std::vector<double>>();
     st.surrogate.measured_energy = su.at("measured_energy").get<std::vector<double>>();
+    st.surrogate.predicted_accuracy = su.at("predicted_accuracy").get<std::vector<double>>();
+    st.surrogate.measured_accuracy = su.at("measured_accuracy").get<std::vector<double>>();
   } catch (const nlohmann::json::exception& e) {
     throw corrupt(e.what());
   } catch (const std::invalid_argument&) {
@@ -280,6 +284,10 @@ class Driver {
                       acc_.name(), a, c.str()));
     if (accuracy_cache) (*accuracy_cache)[key] = a;
     return a;
+  }
+
+  bool knows_accuracy(const Candidate& c) const {
+    return accuracy_cache && accuracy_cache->count(network_key(layout_, c)) > 0;
   }
 
   const HwConfig& hardware(const Candidate& c) {
@@ -432,13 +440,17 @@ SearchResult run_search(const SearchSpace& s, AccuracyProvider& accuracy,
     } else {
       // Fit on every successful platform measurement so far.
       std::vector<std::vector<double>> x;
-      std::vector<double> ylat, yen;
-      for (const Evaluated& e : st.archive)
+      std::vector<std::vector<double>> xa;
+      std::vector<double> ylat, yen, yacc;
+      for (const Evaluated& e : st.archive) {
+        xa.push_back(candidate_features(layout, e.candidate));
+        yacc.push_back(e.accuracy);
         if (e.hw.ok) {
-          x.push_back(candidate_features(layout, e.candidate));
+          x.push_back(xa.back());
           ylat.push_back(std::log(e.hw.latency_ms));
           yen.push_back(std::log(e.hw.energy_uj));
         }
+      }
       const std::vector<Candidate> pool =
           offspring(layout, set, pop, size_t{set.population} * set.screen_factor, rng);
       std::vector<Evaluated> predicted;
@@ -446,13 +458,17 @@ SearchResult run_search(const SearchSpace& s, AccuracyProvider& accuracy,
       std::set<std::string> seen;
       for (const Candidate& c : pool)
         if (seen.insert(c.str()).second) uniq.push_back(c);
-      GaussianProcess gl, ge;
+      GaussianProcess gl, ge, ga;
       const bool fit = x.size() >= 4;
       if (fit) {
         gl.fit(x, ylat);
         ge.fit(x, yen);
       }
-      std::vector<double> plat(uniq.size()), pen(uniq.size());
+      // Accuracy too, when asked (the supernet's evaluation is the expensive one): a network
+      // whose accuracy is known (cached) keeps it, the others get the GP's prediction.
+      const bool fit_acc = set.surrogate_accuracy && xa.size() >= 4;
+      if (fit_acc) ga.fit(xa, yacc);
+      std::vector<double> plat(uniq.size()), pen(uniq.size()), pacc(uniq.size(), -1.0);
       for (size_t i = 0; i < uniq.size(); ++i) {
         auto it = st.index.find(uniq[i].str());
         if (it != st.index.end()) {
@@ -471,7 +487,12 @@ SearchResult run_search(const SearchSpace& s, AccuracyProvider& accuracy,
         }
         e.hw.latency_ms = plat[i];
         e.hw.energy_uj = pen[i];
-        e.accuracy = d.accuracy(uniq[i]);
+        if (fit_acc && !d.knows_accuracy(uniq[i])) {
+          pacc[i] = std::clamp(ga.predict(candidate_features(layout, uniq[i])), 0.0, 1.0);
+          e.accuracy = pacc[i];
+        } else {
+          e.accuracy = d.accuracy(uniq[i]);
+        }
         score(s, e);
         predicted.push_back(e);
       }
@@ -492,13 +513,18 @@ SearchResult run_search(const SearchSpace& s, AccuracyProvider& accuracy,
       std::vector<bool> fresh;
       for (size_t i : chosen) fresh.push_back(st.index.count(uniq[i].str()) == 0);
       kids = d.measure(to_measure, &st);
-      for (size_t k = 0; k < chosen.size(); ++k)
+      for (size_t k = 0; k < chosen.size(); ++k) {
         if (fit && fresh[k] && kids[k].hw.ok) {
           st.surrogate.predicted_latency.push_back(plat[chosen[k]]);
           st.surrogate.measured_latency.push_back(kids[k].hw.latency_ms);
           st.surrogate.predicted_energy.push_back(pen[chosen[k]]);
           st.surrogate.measured_energy.push_back(kids[k].hw.energy_uj);
         }
+        if (fresh[k] && pacc[chosen[k]] >= 0) {
+          st.surrogate.predicted_accuracy.push_back(pacc[chosen[k]]);
+          st.surrogate.measured_accuracy.push_back(kids[k].accuracy);
+        }
+      }
     }
     std::vector<Evaluated> merged = pop;
     merged.insert(merged.end(), kids.begin(), kids.end());

@@ -6,7 +6,9 @@
 //    processes fitted on every platform measurement so far (log latency, log energy;
 //    gaussian_process.hpp) predict them, NSGA-II's selection ranks them on the predictions and
 //    only `population` go to the platform. The GP's error on those (held out: predicted before
-//    they were measured) and the platform calls it saved are reported.
+//    they were measured) and the platform calls it saved are reported. With
+//    `surrogate: {predict_accuracy: true}` a third GP predicts accuracy for the screening too,
+//    so the AccuracyProvider (the supernet) is asked only for the candidates measured.
 // The differentiable mode is the supernet's (Gumbel-softmax over the block choices); its
 // hardware cost comes from cost_table.hpp.
 //
@@ -52,6 +54,9 @@ struct SurrogateStats {
   std::vector<double> predicted_latency, measured_latency, predicted_energy, measured_energy;
   FitError latency() const { return fit_error(predicted_latency, measured_latency); }
   FitError energy() const { return fit_error(predicted_energy, measured_energy); }
+  // With search.surrogate.predict_accuracy: the accuracy GP's held-out pairs.
+  std::vector<double> predicted_accuracy, measured_accuracy;
+  FitError accuracy() const { return fit_error(predicted_accuracy, measured_accuracy); }
 };
 
 struct SearchOptions {

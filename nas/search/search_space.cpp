@@ -249,8 +249,9 @@ void parse_search(const Value& v, SearchSettings& s) {
   }
   if (auto su = m.find("surrogate")) {
     Map sm = su->as_map();
-    sm.check_keys({"screen_factor"});
+    sm.check_keys({"screen_factor", "predict_accuracy"});
     sm.read("screen_factor", s.screen_factor, 1, 1000);
+    sm.read("predict_accuracy", s.surrogate_accuracy);
   }
   if (auto d = m.find("differentiable")) {
     Map dm = d->as_map();

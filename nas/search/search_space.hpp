@@ -70,6 +70,9 @@ struct SearchSettings {
   // Surrogate mode: offspring generated per generation = screen_factor x population; the GP
   // ranks them and only `population` go to the platform.
   uint32_t screen_factor = 4;
+  // Surrogate mode: screen on a GP's accuracy too (the AccuracyProvider is then asked only for
+  // the candidates that go to the platform).
+  bool surrogate_accuracy = false;
   // best.yaml: the lowest-energy front member whose accuracy is within this of the front's best
   // (a fraction: 0.01 = one point of accuracy).
   double best_accuracy_tolerance = 0.01;

@@ -260,6 +260,25 @@ TEST(Search, SurrogateModeScreensAndReportsItsError) {
   EXPECT_LT(en.mape, 0.25);
 }
 
+TEST(Search, SurrogateCanScreenOnPredictedAccuracy) {
+  SearchSpace s = load_search_space(kDir + "fmnist.yaml");
+  s.search.mode = SearchMode::Surrogate;
+  s.search.population = 16;
+  s.search.generations = 3;
+  s.search.surrogate_accuracy = true;
+  FunctionAccuracy acc("synthetic", synthetic);
+  PlatformEvaluator ev(evaluator_options(s, ""));
+  const SearchResult r = run_search(s, acc, ev, {});
+  // The provider is asked for baselines, the initial population and the measured offspring
+  // only, not for the ~48 screened per generation.
+  EXPECT_LE(r.accuracy_calls, 3u + 16u + r.surrogate.measured);
+  EXPECT_GT(r.surrogate.screened, r.accuracy_calls);
+  const FitError a = r.surrogate.accuracy();
+  EXPECT_EQ(a.n, r.surrogate.measured);
+  std::printf("accuracy GP: %zu held out, MAPE %.2f%% R^2 %.3f\n", a.n, 100 * a.mape, a.r2);
+  EXPECT_LT(a.mape, 0.05);  // the synthetic accuracy is smooth in the features
+}
+
 TEST(Search, CoDesignSearchesHardwareGenes) {
   SearchSpace s = tiny();
   std::string text = s.text;
