@@ -139,6 +139,12 @@ sc_time Controller::fetch_block(uint64_t addr, uint32_t count, sc_time at,
 }
 
 void Controller::fetch_thread() {
+  // The initialization phase runs the processes in an unspecified order, so on the first run
+  // (start() called before sc_start) some engine threads would not yet wait on their wake
+  // events when the first instructions are dispatched, and that run would interleave the
+  // engines differently from every later run of the same image. One delta lets every engine
+  // thread reach its wait first, so the first run starts from the state every later run does.
+  wait(sc_core::SC_ZERO_TIME);
   for (;;) {
     while (!armed_) wait(start_event_);
     armed_ = false;
