@@ -124,6 +124,10 @@ struct MapOptions {
   // Restricts the tiling search to one loop order where that order has candidates (tests and
   // design-space exploration); empty: every order.
   std::optional<LoopOrder> only_order;
+  // Batch of one: the next layer's first loads run before the barrier between two layers and
+  // the last stores after it, with tokens where they touch what the other side uses
+  // (mapper/layer_deps.hpp); false: a plain barrier between layers.
+  bool overlap_layers = true;
 };
 
 // Throws savp::Error naming the layer when the platform lacks a chunk of its operator kind,
