@@ -200,7 +200,8 @@ nlohmann::json predicted_json(const mapper::QuantizedNetwork& q, const mapper::M
     t_ops += r.pe_ops;
   }
   j["layers"] = layers;
-  // Layers are separated by barriers, so the network's predicted cycles are the layers' sum.
+  // Layers are separated by barriers, so the network's predicted cycles are about the layers'
+  // sum (a layer's deferred last stores overlap the next layer's start: mapper/codegen.hpp).
   j["totals"] = {{"instructions", t_instr},
                  {"image_instructions", m.image.code.size()},
                  {"predicted_cycles", t_pred},
