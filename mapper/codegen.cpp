@@ -502,6 +502,32 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
     }
     pr.steps.reserve(t.steps());
     for_each_step(kind, g, t, [&](const Step& s) { pr.steps.push_back(s); });
+    // Cross-layer overlap on one chunk: a double-buffered layer after another layer on the same
+    // chunk starts in the buffer halves the previous layer's last step does not use (the halves
+    // swap roles for the whole layer), so its first loads can be prefetched while that step
+    // computes and its first tile does not wait for the previous layer's deferred last store.
+    if (batch == 1 && opt.overlap_layers && db && !prep.empty() && prep.back().chunk == chunk &&
+        (prep.back().add || prep.back().chunks.size() == 1)) {
+      const Prepared& pv = prep.back();
+      int pi = -1, pw = -1, po = -1;  // the previous layer's last halves (-1: whole buffer)
+      if (pv.add) {
+        if (pv.add_ibs > 0) pi = po = static_cast<int>((pv.add_nt - 1) % 2);
+      } else if (pv.t.double_buffered && !pv.steps.empty()) {
+        const Step& ls = pv.steps.back();
+        pi = static_cast<int>(ls.islot), po = static_cast<int>(ls.oslot);
+        if (pv.t.order != LoopOrder::WeightsResident) pw = static_cast<int>(ls.wslot);
+      }
+      const Step& fs = pr.steps.front();
+      const bool fi = pi >= 0 && fs.islot == static_cast<uint32_t>(pi);
+      const bool fw = pw >= 0 && kind != TileKind::Pool && t.order != LoopOrder::WeightsResident &&
+                      fs.wslot == static_cast<uint32_t>(pw);
+      const bool fo = po >= 0 && fs.oslot == static_cast<uint32_t>(po);
+      for (Step& st : pr.steps) {
+        if (fi) st.islot ^= 1u;
+        if (fw) st.wslot ^= 1u;
+        if (fo) st.oslot ^= 1u;
+      }
+    }
     split_across_instances(pr, l, hw);
     pl.chunks = pr.chunks;
     prep.push_back(std::move(pr));

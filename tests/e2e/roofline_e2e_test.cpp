@@ -1,7 +1,7 @@
 // Issue 3's roofline target: on compute-bound layers (compute bound at full PE use >= DRAM
 // bandwidth bound, as mapper/cost_model.hpp computes both) the simulated cycles are within
-// 1.25x of roofline_cycles. Checked here on ResNet-20-hybrid on the default platform, for the
-// compute-bound conv layers whose PE array can reach it at all.
+// 1.25x of roofline_cycles. Checked here on the four ResNet-20 variants on the default
+// platform, for the compute-bound conv layers whose PE array can reach it at all.
 //
 // What is NOT yet within the target (printed, not asserted; BENCHMARKS.md lists the figures):
 //  - convs whose array alone exceeds it: the stem has 3 input channels, so each output-
@@ -9,12 +9,13 @@
 //    cycles of fill and drain (SCALE-Sim v2's count, common/tile_timing.cpp): 57 / 27 = 2.11x
 //    the compute bound whatever the tiling; the 1x1 projections and the FC likewise;
 //  - residual adds and the global pool (vector unit): 1.9-2.6x;
-//  - s3b1_conv1 (stride 2 after a residual add): 1.34x; s3b1_proj (1x1, array alone 1.94x): 2.65x;
-//  - the single-chunk variants (resnet20-mult / -shift / -adder): consecutive layers share one
-//    chunk, and the 3x3 convs are at 1.27-1.30x.
+//  - s3b1_conv1 (stride 2 after a residual add): 1.34-1.41x; the 1x1 projections s2b1_proj /
+//    s3b1_proj where compute-bound (array alone 1.9x and more): 2.3-2.6x; resnet20-shift's
+//    s2b1_conv1: 1.26x (kNotYet below).
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <map>
 #include <set>
 #include <string>
 
@@ -30,8 +31,13 @@ namespace {
 
 const std::string kSrc = SAVP_SOURCE_DIR;
 constexpr double kTarget = 1.25;
-// Compute-bound convs of ResNet-20-hybrid still above the target (header comment).
-const std::set<std::string> kNotYet = {"s3b1_conv1", "s3b1_proj"};
+// Compute-bound convs still above the target, per network (header comment).
+const std::map<std::string, std::set<std::string>> kNotYet = {
+    {"resnet20-hybrid", {"s3b1_conv1", "s3b1_proj"}},
+    {"resnet20-mult", {"s3b1_conv1", "s2b1_proj", "s3b1_proj"}},
+    {"resnet20-shift", {"s3b1_conv1", "s2b1_conv1", "s2b1_proj", "s3b1_proj"}},
+    {"resnet20-adder", {"s3b1_conv1", "s2b1_proj", "s3b1_proj"}},
+};
 
 struct Ratios {
   uint64_t cycles = 0;
@@ -75,7 +81,7 @@ Ratios check(const std::string& net_name, bool overlap, bool assert_target) {
                 l.name.c_str(), ratio, array);
     if (!assert_target) continue;
     const bool conv = l.op.rfind("conv", 0) == 0;
-    if (!conv || kNotYet.count(l.name)) continue;
+    if (!conv || kNotYet.at(net_name).count(l.name)) continue;
     if (array <= kTarget) {
       EXPECT_LE(ratio, kTarget) << net_name << " layer " << l.name << ": " << l.cycles
                                 << " simulated cycles, roofline " << p.roofline_cycles;
@@ -90,13 +96,13 @@ Ratios check(const std::string& net_name, bool overlap, bool assert_target) {
   return out;
 }
 
-TEST(Roofline, ComputeBoundConvsOfResNet20HybridAreWithinTargetOfTheRoofline) {
-  const Ratios with = check("resnet20-hybrid", true, true);
-  std::printf("resnet20-hybrid: %llu cycles, worst asserted layer %.3fx roofline\n",
-              static_cast<unsigned long long>(with.cycles), with.worst);
-  EXPECT_GT(with.worst, 1.0);  // the roofline is a lower bound
-  for (const char* n : {"resnet20-mult", "resnet20-shift", "resnet20-adder"})
-    check(n, true, false);  // printed only (header comment)
+TEST(Roofline, ComputeBoundConvsOfResNet20AreWithinTargetOfTheRoofline) {
+  for (const char* n : {"resnet20-hybrid", "resnet20-mult", "resnet20-shift", "resnet20-adder"}) {
+    const Ratios with = check(n, true, true);
+    std::printf("%s: %llu cycles, worst asserted layer %.3fx roofline\n", n,
+                static_cast<unsigned long long>(with.cycles), with.worst);
+    EXPECT_GT(with.worst, 1.0) << n;  // the roofline is a lower bound
+  }
 }
 
 // The overlap across the layer barrier (MapOptions::overlap_layers) is what brings the layers
