@@ -46,6 +46,7 @@ Action add_allocate(CLI::App& app) {
     long long pe_budget = 0;
     double area_budget = 0;
     std::vector<uint32_t> rows, cols;
+    std::string objective = "latency";  // --objective: what each layer's tiling search minimises
   };
   auto o = std::make_shared<Opts>();
   sub->add_option("--net", o->net, "network (configs/nets/*.yaml)")->required();
@@ -55,6 +56,10 @@ Action add_allocate(CLI::App& app) {
   auto* area = sub->add_option("--area-budget", o->area_budget,
                                "platform area in mm^2 (the platform's area model)");
   sub->add_option("-o,--output", o->out, "write the hardware config here (YAML)");
+  sub->add_option("--objective", o->objective,
+                  "what the tiling search of every mapping minimises: latency, energy or edp "
+                  "(as savp run / map --objective); the allocation still balances the predicted "
+                  "cycles");
   sub->add_option("--rows", o->rows,
                   "candidate array rows (default 4,8,12,16,24,32,48,64,96,128,192,256)")
       ->delimiter(',');
@@ -68,6 +73,7 @@ Action add_allocate(CLI::App& app) {
       throw Error(
           fmt::format("savp allocate: --area-budget must be a positive number of mm^2 (got {})",
                       o->area_budget));
+    const mapper::Objective objective = mapper::parse_objective(o->objective);
     const auto t0 = std::chrono::steady_clock::now();
     const HwConfig hw = load_hw_config(o->hw);
     const EnergyTable et = load_energy_table(hw.energy_table);
@@ -78,13 +84,16 @@ Action add_allocate(CLI::App& app) {
     if (!o->rows.empty()) opt.row_dims = o->rows;
     if (!o->cols.empty()) opt.col_dims = o->cols;
     opt.area_mm2 = [&et](const HwConfig& h) { return platform_area(h, et).total_mm2; };
+    opt.map.objective = objective;
+    opt.map.energy = &et;
     const mapper::Allocation a = mapper::allocate(net, hw, opt);
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
     std::string budget = fmt::format("{} PEs", opt.pe_budget);
     if (opt.area_budget_mm2 > 0) budget += fmt::format(", {:.3f} mm^2", opt.area_budget_mm2);
-    std::cout << fmt::format("network {} on {}, budget {}\n", net.name, hw.name, budget);
+    std::cout << fmt::format("network {} on {}, budget {}, objective {}\n", net.name, hw.name,
+                             budget, to_string(objective));
     std::cout << fmt::format("{:<10} {:<6} {:>9} {:>6} {:>7} {:>12} {:>11}\n", "chunk", "kind",
                              "array", "PEs", "layers", "pred cycles", "bottleneck");
     for (const mapper::ChunkAllocation& c : a.chunks)
@@ -107,11 +116,14 @@ Action add_allocate(CLI::App& app) {
 
     const std::string name = plain(fmt::format("{}-{}-pe{}", hw.name, net.name, opt.pe_budget));
     std::string header = fmt::format(
-        "savp allocate --net {} --hw {} --pe-budget {}{}\n"
+        "savp allocate --net {} --hw {} --pe-budget {}{}{}\n"
         "Chunk arrays chosen to balance NASA's chunk pipeline (mapper/allocate.hpp): predicted "
         "bottleneck {} cycles, {} of {} PEs, {:.3f} mm^2.",
         o->net, o->hw, opt.pe_budget,
         opt.area_budget_mm2 > 0 ? fmt::format(" --area-budget {}", opt.area_budget_mm2) : "",
+        objective != mapper::Objective::Latency
+            ? fmt::format(" --objective {}", to_string(objective))
+            : "",
         a.bottleneck_cycles, a.pes, opt.pe_budget, a.area_mm2);
     for (const mapper::ChunkAllocation& c : a.chunks)
       header += fmt::format("\n  {} ({}): {}, {} layers, {} cycles", c.name, to_string(c.kind),

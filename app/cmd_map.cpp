@@ -4,10 +4,11 @@
 //   <net>.s            its listing: the disassembly, each layer's first instruction preceded by
 //                      comments naming the layer, its chunk, its tile and its predicted cycles
 //                      (comments only, so `savp asm <net>.s` gives the identical image)
+//   <net>.data/NNNN.bin  the listing's data segments, one file each (`.incbin` in the listing)
 //   <net>.weights      the parameters used (mapper/weights_file.hpp), for `savp run --weights`
 //   predicted.json     the analytical cost model's per-layer prediction and the totals
 // and prints the per-layer prediction as a table. Every file goes to a temporary name first
-// and is renamed into place only once all four were written whole, so a failure leaves no
+// and is renamed into place only once all were written whole, so a failure leaves no
 // half-written file (and no new file at all unless every write succeeded).
 #include <fmt/format.h>
 
@@ -89,11 +90,17 @@ std::string layer_comment(const mapper::QuantizedNetwork& q, const mapper::Mappe
 
 // The disassembly (with instruction addresses) with layer comments inserted; comments only, so
 // it assembles to the same image.
+//
+// The data segments are not written out as `.bytes` (ResNet-50's listing would be ~100 MB): each
+// is an `.incbin ADDR "<data_dir>/NNNN.bin"` of a side file, returned in `side` as (file name
+// within data_dir, bytes), which the assembler reads back to the identical segment.
 std::string listing(const mapper::QuantizedNetwork& q, const mapper::MappedNetwork& m,
                     const std::vector<mapper::LayerPrediction>& pred, const HwConfig& hw,
-                    const std::string& header) {
+                    const std::string& header, const std::string& data_dir,
+                    std::vector<std::pair<std::string, std::string>>& side) {
   fw::DisasmOptions o;
   o.with_addresses = true;
+  o.with_data = false;
   const std::string text = fw::disassemble(m.image, o);
   // Which layer starts at each instruction; layers without code are noted before the next one.
   std::vector<std::string> before(m.image.code.size());
@@ -129,6 +136,22 @@ std::string listing(const mapper::QuantizedNetwork& q, const mapper::MappedNetwo
     throw std::logic_error(fmt::format("listing: found {} of {} instructions in the disassembly",
                                        next, m.image.code.size()));
   out += pending;
+  // Each segment's "omitted" comment (in segment order) becomes its .incbin.
+  size_t at = 0;
+  for (size_t i = 0; i < m.image.segments.size(); ++i) {
+    const fw::Segment& seg = m.image.segments[i];
+    const std::string omitted = fmt::format("# data [{:#x}, {:#x}): {} bytes (omitted)\n",
+                                            seg.addr, seg.end(), seg.data.size());
+    at = out.find(omitted, at);
+    if (at == std::string::npos)
+      throw std::logic_error(fmt::format("listing: segment {} not found in the disassembly", i));
+    const std::string file = fmt::format("{:04d}.bin", i);
+    const std::string inc = fmt::format("# {} bytes\n.incbin {:#x} \"{}/{}\"\n", seg.data.size(),
+                                        seg.addr, data_dir, file);
+    out.replace(at, omitted.size(), inc);
+    at += inc.size();
+    side.emplace_back(file, std::string(seg.data.begin(), seg.data.end()));
+  }
   return out;
 }
 
@@ -177,7 +200,8 @@ nlohmann::json predicted_json(const mapper::QuantizedNetwork& q, const mapper::M
     t_ops += r.pe_ops;
   }
   j["layers"] = layers;
-  // Layers are separated by barriers, so the network's predicted cycles are the layers' sum.
+  // Layers are separated by barriers, so the network's predicted cycles are about the layers'
+  // sum (a layer's deferred last stores overlap the next layer's start: mapper/codegen.hpp).
   j["totals"] = {{"instructions", t_instr},
                  {"image_instructions", m.image.code.size()},
                  {"predicted_cycles", t_pred},
@@ -278,11 +302,27 @@ Action add_map(CLI::App& app) {
       throw Error(fmt::format("savp map: cannot create output folder '{}'", o->out));
     const fs::path dir(o->out);
     const std::string base = (dir / net.name).string();
-    write_all_atomic(
-        {{base + ".img", std::string(img.begin(), img.end())},
-         {base + ".s", listing(q, m, pred, hw, header)},
-         {base + ".weights", std::string(wts.begin(), wts.end())},
-         {(dir / "predicted.json").string(), predicted_json(q, m, pred, hw, meta).dump(2) + "\n"}});
+    // The listing's data segments go to side files in <net>.data/ (see listing()).
+    const std::string data_dir = net.name + ".data";
+    std::vector<std::pair<std::string, std::string>> side;
+    std::string text = listing(q, m, pred, hw, header, data_dir, side);
+    std::vector<std::pair<std::string, std::string>> files{
+        {base + ".img", std::string(img.begin(), img.end())},
+        {base + ".s", std::move(text)},
+        {base + ".weights", std::string(wts.begin(), wts.end())},
+        {(dir / "predicted.json").string(), predicted_json(q, m, pred, hw, meta).dump(2) + "\n"}};
+    const fs::path ddir = dir / data_dir;
+    std::error_code dec;
+    const bool made = fs::create_directories(ddir, dec);
+    if (dec || !fs::is_directory(ddir))
+      throw Error(fmt::format("savp map: cannot create output folder '{}'", ddir.string()));
+    for (auto& [name, bytes] : side) files.emplace_back((ddir / name).string(), std::move(bytes));
+    try {
+      write_all_atomic(files);
+    } catch (...) {
+      if (made) fs::remove(ddir, dec);  // only when empty: the temporaries are gone
+      throw;
+    }
 
     std::cout << fmt::format("{:<16} {:<14} {:<8} {:<12} {:>7} {:>10} {:>10} {:>11} {:>12}\n",
                              "layer", "op", "chunk", "tile", "instrs", "predicted", "roofline",

@@ -33,6 +33,7 @@ Action add_run(CLI::App& app) {
     std::string objective = "latency";  // --objective: what the tiling search minimises
     std::string weights;  // --weights: parameters from a file instead of random ones
     std::string dram_trace;  // --dram-trace: every DRAM request as a DRAMSys .stl trace
+    bool no_overlap = false;  // --no-layer-overlap: a plain barrier between layers
   };
   auto o = std::make_shared<Opts>();
   sub->add_option("--hw", o->hw, "hardware config (configs/hw/*.yaml)")->required();
@@ -52,6 +53,9 @@ Action add_run(CLI::App& app) {
                   "weights file (configs/nets/README.md) instead of random weights; the input "
                   "stays random (--seed)");
   sub->add_option("--report", o->report, "write the JSON report here");
+  sub->add_flag("--no-layer-overlap", o->no_overlap,
+                "no prefetch of a layer's first loads before the barrier (nor deferred last "
+                "stores): a plain barrier between layers");
   sub->add_option("--max-sim-us", o->max_sim_us, "stop after this much simulated time (us)")
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--max-wall-s", o->max_wall_s,
@@ -77,6 +81,7 @@ Action add_run(CLI::App& app) {
     mapper::MapOptions mo;
     mo.objective = objective;
     mo.energy = &et;
+    mo.overlap_layers = !o->no_overlap;
     mapper::MappedNetwork m = mapper::generate(q, hw, inputs, mo);
     std::cout << fmt::format("{:<16} {:<15} {:<6} {:<8} {:>8}  {}\n", "layer", "type", "op",
                              "chunk", "instrs", "tiling (rows x out ch x in ch, loop order)");

@@ -8,6 +8,7 @@
 #include "firmware/address_map.hpp"
 #include "mapper/cost_model.hpp"
 #include "mapper/fallback.hpp"
+#include "mapper/layer_deps.hpp"
 #include "mapper/tiling.hpp"
 
 namespace savp::mapper {
@@ -19,6 +20,7 @@ using isa::Opcode;
 
 constexpr uint64_t kAlign = 64;
 constexpr uint64_t kMaxField16 = 65535;
+constexpr uint64_t kAddTiles = 8;  // tiles of a double-buffered residual add (when large enough)
 
 uint64_t align_up(uint64_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
 uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
@@ -35,20 +37,49 @@ class Emitter {
  public:
   std::vector<isa::Instruction> code;
 
+  // A LOAD of the current step; `extra_wait`: further tokens it pops (a STORE it reads after).
   void load(uint64_t src, uint64_t dst, uint64_t rows, uint64_t row_bytes, uint64_t src_stride,
-            uint64_t dst_stride) {
+            uint64_t dst_stride, uint32_t extra_wait = 0) {
+    isa::Instruction in = dma(Opcode::Load, src, dst, rows, row_bytes, src_stride, dst_stride);
+    uint32_t wait = extra_wait;
+    if (step_loads_ == 0 && need_load_wait_) wait |= bit(chunk_engine_);
+    in.set(isa::kWaitMask, wait);
+    ++step_loads_;
+    pending_.push_back(code.size());
+    code.push_back(in);
+  }
+
+  // A LOAD of a later layer's first step emitted ahead of the barrier (prefetch); its step
+  // adopts it later (adopt()). Returns its index.
+  size_t prefetch_load(uint64_t src, uint64_t dst, uint64_t rows, uint64_t row_bytes,
+                       uint64_t src_stride, uint64_t dst_stride, uint32_t wait) {
+    isa::Instruction in = dma(Opcode::Load, src, dst, rows, row_bytes, src_stride, dst_stride);
+    in.set(isa::kWaitMask, wait);
+    code.push_back(in);
+    return code.size() - 1;
+  }
+  // Counts the prefetched LOAD at `at` as a load of the current step (its COMPUTE waits for the
+  // step's last load).
+  void adopt(size_t at) {
+    ++step_loads_;
+    pending_.push_back(at);
+  }
+
+  // The last LOAD of the current step so far (-1: none).
+  int64_t last_step_load() const {
+    return pending_.empty() ? -1 : static_cast<int64_t>(pending_.back());
+  }
+
+  static isa::Instruction dma(Opcode op, uint64_t src, uint64_t dst, uint64_t rows,
+                              uint64_t row_bytes, uint64_t src_stride, uint64_t dst_stride) {
     if (rows > 1 && row_bytes == src_stride && row_bytes == dst_stride) {
       row_bytes *= rows;
       src_stride = dst_stride = row_bytes;
       rows = 1;
     }
-    isa::Instruction in = isa::make_dma(
-        Opcode::Load, src, dst, static_cast<uint32_t>(rows), static_cast<uint32_t>(row_bytes),
-        static_cast<uint32_t>(src_stride), static_cast<uint32_t>(dst_stride));
-    if (step_loads_ == 0 && need_load_wait_) in.set(isa::kWaitMask, bit(chunk_engine_));
-    ++step_loads_;
-    pending_.push_back(code.size());
-    code.push_back(in);
+    return isa::make_dma(op, src, dst, static_cast<uint32_t>(rows),
+                         static_cast<uint32_t>(row_bytes), static_cast<uint32_t>(src_stride),
+                         static_cast<uint32_t>(dst_stride));
   }
 
   // Starts a layer on chunk `chunk`.
@@ -92,19 +123,17 @@ class Emitter {
 
   // The STORE after a compute that signalled store; `signal_chunk`: a later COMPUTE waits for
   // it (it frees the obuf (half)).
-  void store(uint64_t src, uint64_t dst, uint64_t rows, uint64_t row_bytes, uint64_t src_stride,
-             uint64_t dst_stride, bool signal_chunk) {
-    if (rows > 1 && row_bytes == src_stride && row_bytes == dst_stride) {
-      row_bytes *= rows;
-      src_stride = dst_stride = row_bytes;
-      rows = 1;
-    }
-    isa::Instruction in = isa::make_dma(
-        Opcode::Store, src, dst, static_cast<uint32_t>(rows), static_cast<uint32_t>(row_bytes),
-        static_cast<uint32_t>(src_stride), static_cast<uint32_t>(dst_stride));
+  // Returns it instead of appending it (push() it: now, or after the barrier when deferred).
+  isa::Instruction store(uint64_t src, uint64_t dst, uint64_t rows, uint64_t row_bytes,
+                         uint64_t src_stride, uint64_t dst_stride, bool signal_chunk) const {
+    isa::Instruction in = dma(Opcode::Store, src, dst, rows, row_bytes, src_stride, dst_stride);
     in.set(isa::kWaitMask, bit(chunk_engine_));
     if (signal_chunk) in.set(isa::kSignalMask, bit(chunk_engine_));
+    return in;
+  }
+  size_t push(const isa::Instruction& in) {
     code.push_back(in);
+    return code.size() - 1;
   }
 
   void sync(Opcode op) { code.push_back(isa::make_sync(op)); }
@@ -179,6 +208,7 @@ struct Prepared {
   bool add = false;
   // Add: elements per tile, tiles, offset of operand b in the ibuf.
   uint64_t add_tb = 0, add_nt = 0, add_boff = 0;
+  uint64_t add_ibs = 0, add_obs = 0;  // double buffering: ibuf / obuf half strides (0: single)
   // Windowed layers.
   TileKind kind = TileKind::Pool;
   Geo g{};
@@ -202,6 +232,17 @@ struct Task {
   TokenPlan plan;
   std::vector<size_t> compute_at, store_at;  // instruction index per step / per tile
   uint64_t first_instr = 0, last_instr = 0;
+  // Loads of the first step (tile) emitted ahead of the barrier before the task's stage: which
+  // of the step's loads (in loads_of() order), and their instruction indices.
+  std::vector<bool> prefetched;
+  std::vector<size_t> prefetch_at;
+  // Double buffering: the STORE of a finished tile waits to be emitted after the next step's
+  // loads (see emit_step).
+  struct HeldStore {
+    isa::Instruction in;
+    ByteRange dram, obuf;
+  };
+  std::optional<HeldStore> held;
   bool done() const { return pr->add ? next > 0 : next >= steps->size(); }
 };
 
@@ -349,9 +390,25 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
         throw Error(fmt::format("{}: no tile fits: ibuf needs at least 128 bytes", desc(l)));
       pr.add = true;
       pr.add_nt = ceil_div(total, cap), pr.add_tb = ceil_div(total, pr.add_nt);
+      // Double buffering when both operands of a tile fit a quarter of the ibuf and its output
+      // half the obuf: at least kAddTiles tiles of 64-byte multiples (at least 256 bytes), so
+      // the loads of tile t+1 and the store of tile t-1 overlap the add of tile t, and the first
+      // load and last store are short.
+      const uint64_t cap_db = std::min({cc.ibuf.capacity_bytes / 4 / kAlign * kAlign,
+                                        cc.obuf.capacity_bytes / 2 / kAlign * kAlign, kMaxField16});
+      if (cap_db > 0) {
+        const uint64_t nt = std::max(ceil_div(total, cap_db), std::min(kAddTiles, total / 256));
+        if (nt > 1) {
+          pr.add_tb = std::min(cap_db, align_up(ceil_div(total, nt)));
+          pr.add_nt = ceil_div(total, pr.add_tb);
+          pr.add_ibs = cc.ibuf.capacity_bytes / 2 / kAlign * kAlign;
+          pr.add_obs = cc.obuf.capacity_bytes / 2 / kAlign * kAlign;
+          pl.double_buffered = true;
+        }
+      }
       pr.add_boff = align_up(pr.add_tb);
-      pl.tile_k = u32(pr.add_tb), pl.ibuf_bytes = pr.add_boff + pr.add_tb;
-      pl.obuf_bytes = pr.add_tb;
+      pl.tile_k = u32(pr.add_tb), pl.ibuf_bytes = pr.add_ibs + pr.add_boff + pr.add_tb;
+      pl.obuf_bytes = pr.add_obs + pr.add_tb;
       prep.push_back(std::move(pr));
       continue;
     }
@@ -445,6 +502,32 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
     }
     pr.steps.reserve(t.steps());
     for_each_step(kind, g, t, [&](const Step& s) { pr.steps.push_back(s); });
+    // Cross-layer overlap on one chunk: a double-buffered layer after another layer on the same
+    // chunk starts in the buffer halves the previous layer's last step does not use (the halves
+    // swap roles for the whole layer), so its first loads can be prefetched while that step
+    // computes and its first tile does not wait for the previous layer's deferred last store.
+    if (batch == 1 && opt.overlap_layers && db && !prep.empty() && prep.back().chunk == chunk &&
+        (prep.back().add || prep.back().chunks.size() == 1)) {
+      const Prepared& pv = prep.back();
+      int pi = -1, pw = -1, po = -1;  // the previous layer's last halves (-1: whole buffer)
+      if (pv.add) {
+        if (pv.add_ibs > 0) pi = po = static_cast<int>((pv.add_nt - 1) % 2);
+      } else if (pv.t.double_buffered && !pv.steps.empty()) {
+        const Step& ls = pv.steps.back();
+        pi = static_cast<int>(ls.islot), po = static_cast<int>(ls.oslot);
+        if (pv.t.order != LoopOrder::WeightsResident) pw = static_cast<int>(ls.wslot);
+      }
+      const Step& fs = pr.steps.front();
+      const bool fi = pi >= 0 && fs.islot == static_cast<uint32_t>(pi);
+      const bool fw = pw >= 0 && kind != TileKind::Pool && t.order != LoopOrder::WeightsResident &&
+                      fs.wslot == static_cast<uint32_t>(pw);
+      const bool fo = po >= 0 && fs.oslot == static_cast<uint32_t>(po);
+      for (Step& st : pr.steps) {
+        if (fi) st.islot ^= 1u;
+        if (fw) st.wslot ^= 1u;
+        if (fo) st.oslot ^= 1u;
+      }
+    }
     split_across_instances(pr, l, hw);
     pl.chunks = pr.chunks;
     prep.push_back(std::move(pr));
@@ -453,6 +536,143 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
   // Per chunk within a pipeline stage: the last COMPUTE and STORE of the task before, which
   // the chunk's next task waits for before it overwrites the buffers (-1: none).
   std::vector<int64_t> last_compute(hw.chunks.size(), -1), last_store(hw.chunks.size(), -1);
+  // Cross-layer overlap (batch of one, MapOptions::overlap_layers; mapper/layer_deps.hpp): the
+  // next layer's first loads run ahead of the barrier, this layer's last stores after it.
+  const bool overlap = batch == 1 && opt.overlap_layers;
+  LayerDeps deps(hw.chunks.size());
+  struct Deferred {
+    isa::Instruction in;
+    int chunk;
+    ByteRange dram, obuf;
+  };
+  std::vector<Deferred> deferred;  // the current stage's last stores, emitted after its barrier
+  bool defer = false;              // the current stage defers its tasks' last stores
+  int64_t stage_last_store = -1;   // the current stage's last STORE before its barrier
+
+  // The loads of step `si` of task k (an Add: of tile `si`), in emission order.
+  struct LoadDesc {
+    uint64_t src, dst, rows, row_bytes, src_stride, dst_stride;
+    ChunkBuf buf;
+    ByteRange range;  // the buffer bytes it writes (offsets into the buffer)
+  };
+  auto loads_of = [&](const Task& k, size_t si) {
+    const Prepared& pr = *k.pr;
+    const Layer& l = net.layers[pr.li];
+    const int chunk = k.chunk;
+    const uint64_t src = addr_of(k.image, l.inputs[0]);
+    std::vector<LoadDesc> v;
+    if (pr.add) {
+      const uint64_t total = l.out_shape.elements(), e0 = si * pr.add_tb;
+      const uint64_t ne = std::min(pr.add_tb, total - e0);
+      const uint64_t b_addr = addr_of(k.image, l.inputs[1]);
+      const uint64_t i0 = (si % 2) * pr.add_ibs, b0 = i0 + pr.add_boff;
+      v.push_back({src + e0, ibuf(chunk) + i0, 1, ne, ne, ne, ChunkBuf::Ibuf, {i0, i0 + ne}});
+      v.push_back({b_addr + e0, ibuf(chunk) + b0, 1, ne, ne, ne, ChunkBuf::Ibuf, {b0, b0 + ne}});
+      return v;
+    }
+    const Geo& g = pr.g;
+    const Tiling& t = pr.t;
+    const Step& s = (*k.steps)[si];
+    const uint64_t i_off = s.islot * t.ib_stride, w_off = s.wslot * t.wb_stride;
+    if (s.load_in) {
+      const uint64_t rows = s.ih * g.w;
+      v.push_back({src + (s.iy0 * g.w) * g.c + s.c0, ibuf(chunk) + i_off, rows, s.nc, g.c, s.nc,
+                   ChunkBuf::Ibuf, {i_off, i_off + rows * s.nc}});
+    }
+    if (s.load_w) {
+      const uint64_t wbytes = s.nk * g.kh * g.kw * (pr.kind == TileKind::Dense ? s.nc : 1);
+      v.push_back({pr.w_at[s.kbi][s.cs], wbuf(chunk) + w_off, 1, wbytes, wbytes, wbytes,
+                   ChunkBuf::Wbuf, {w_off, w_off + wbytes}});
+    }
+    if (s.load_bias) {
+      const uint64_t b0 = w_off + pr.w_bias_off, nb = s.nk * 4;
+      v.push_back({pr.bias_addr + s.k0 * 4, wbuf(chunk) + b0, 1, nb, nb, nb, ChunkBuf::Wbuf,
+                   {b0, b0 + nb}});
+    }
+    return v;
+  };
+  auto dram_of = [](const LoadDesc& d) { return hull(d.src, d.rows, d.row_bytes, d.src_stride); };
+  // Emits the loads of step `si` of task k that were not prefetched (a LOAD reading a STORE's
+  // bytes that may not have finished waits for it).
+  auto emit_loads = [&](Task& k, size_t si) {
+    if (si == 0)
+      for (size_t at : k.prefetch_at) em.adopt(at);
+    const std::vector<LoadDesc> v = loads_of(k, si);
+    for (size_t j = 0; j < v.size(); ++j) {
+      if (si == 0 && j < k.prefetched.size() && k.prefetched[j]) continue;
+      const LoadDesc& d = v[j];
+      uint32_t extra = 0;
+      const int64_t st = deps.load_raw(dram_of(d));
+      if (st >= 0) {
+        em.add_signal(static_cast<size_t>(st), isa::kEngineLoad);
+        deps.load_waited_store(st);
+        extra = bit(isa::kEngineStore);
+      }
+      em.load(d.src, d.dst, d.rows, d.row_bytes, d.src_stride, d.dst_stride, extra);
+    }
+  };
+  // Emits ahead of the barrier the loads of task k's first step that can run while the current
+  // stage finishes: not reading a deferred store's bytes, and not overwriting bytes that the
+  // current stage's last COMPUTE on the chunk reads (waiting for that gains nothing).
+  auto prefetch = [&](Task& k) {
+    const std::vector<LoadDesc> v = loads_of(k, 0);
+    k.prefetched.assign(v.size(), false);
+    const int c = k.chunk;
+    for (size_t j = 0; j < v.size(); ++j) {
+      const LoadDesc& d = v[j];
+      const ByteRange dr = dram_of(d);
+      if (std::any_of(deferred.begin(), deferred.end(),
+                      [&](const Deferred& x) { return x.dram.overlaps(dr); }))
+        continue;
+      const int64_t reader = deps.last_reader(c, d.buf, d.range);
+      if (reader >= 0 && reader == deps.last_compute(c)) continue;
+      const int64_t st = deps.load_raw(dr);
+      if (st >= 0 && st == stage_last_store) continue;  // waits for the stage's very end
+      uint32_t wait = 0;
+      if (reader > deps.load_waited_compute(c)) {
+        em.add_signal(static_cast<size_t>(reader), isa::kEngineLoad);
+        deps.load_waited_compute(c, reader);
+        wait |= bit(isa::chunk_engine(c));
+      }
+      if (st >= 0) {
+        em.add_signal(static_cast<size_t>(st), isa::kEngineLoad);
+        deps.load_waited_store(st);
+        wait |= bit(isa::kEngineStore);
+      }
+      k.prefetch_at.push_back(em.prefetch_load(d.src, d.dst, d.rows, d.row_bytes, d.src_stride,
+                                               d.dst_stride, wait));
+      k.prefetched[j] = true;
+    }
+  };
+  // A STORE of task k: appended, or (the task's last, when the stage defers) kept for after the
+  // barrier.
+  auto emit_store = [&](Task& k, const isa::Instruction& in, ByteRange dram, ByteRange ob,
+                        bool last) {
+    if (defer && last) {
+      deferred.push_back(Deferred{in, k.chunk, dram, ob});
+      return;
+    }
+    const size_t at = em.push(in);
+    k.store_at.push_back(at);
+    deps.store(at, k.chunk, dram, ob, false);
+    stage_last_store = static_cast<int64_t>(at);
+  };
+  // The COMPUTE of a step: waits for the STORE the token plan names (own tiles) or, before
+  // that, a deferred STORE of the previous layer still reading the obuf bytes it writes.
+  auto emit_compute = [&](Task& k, const isa::ComputeArgs& a, int64_t plan_store, bool after,
+                          bool signal_load, bool store, ByteRange out, ByteRange in_r,
+                          ByteRange w_r) {
+    int64_t ws = plan_store;
+    if (ws < 0 && !after) ws = deps.obuf_war(k.chunk, out);
+    if (ws >= 0) {
+      em.add_signal(static_cast<size_t>(ws), isa::chunk_engine(k.chunk));
+      deps.chunk_waited_store(k.chunk, ws);
+    }
+    em.compute(a, ws >= 0 || after, signal_load, store);
+    const size_t at = em.code.size() - 1;
+    k.compute_at.push_back(at);
+    deps.compute(at, k.chunk, in_r, w_r);
+  };
 
   // Emits the next step of task k (an Add: all of its tiles).
   auto emit_step = [&](Task& k) {
@@ -461,24 +681,45 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
     const LayerParams& p = q.params[pr.li];
     const ChunkConfig& cc = hw.chunks[k.chunk];
     const int chunk = k.chunk;
-    const uint64_t src = addr_of(k.image, l.inputs[0]);
     const uint64_t dst = out_addr[k.image][pr.li];
     // The first step of a task after another task on the chunk waits for that task's last
     // COMPUTE (before loading into its buffers) and last STORE (before writing the obuf).
     const bool after = k.next == 0 && last_compute[chunk] >= 0;
     if (after) {
       em.add_signal(static_cast<size_t>(last_compute[chunk]), isa::kEngineLoad);
+      deps.load_waited_compute(chunk, last_compute[chunk]);
       em.add_signal(static_cast<size_t>(last_store[chunk]), isa::chunk_engine(chunk));
+      deps.chunk_waited_store(chunk, last_store[chunk]);
     }
     em.begin_layer(chunk);
     if (pr.add) {
       const uint64_t total = l.out_shape.elements(), tb = pr.add_tb, nt = pr.add_nt;
-      const uint64_t b_addr = addr_of(k.image, l.inputs[1]);
+      // Single buffering: tile t loads after add t-1 and adds after store t-1. Double
+      // buffering (slot t % 2): tile t loads after add t-2 and adds after store t-2, and the
+      // store of tile t-1 follows tile t's loads (as for windowed layers below).
+      const bool db = pr.add_ibs > 0;
+      const uint64_t lag = db ? 2 : 1;
+      std::optional<Task::HeldStore> held;
       for (uint64_t t = 0; t < nt; ++t) {
         const uint64_t e0 = t * tb, ne = std::min(tb, total - e0);
-        em.begin_step(t > 0 || after);
-        em.load(src + e0, ibuf(chunk), 1, ne, ne, ne);
-        em.load(b_addr + e0, ibuf(chunk) + pr.add_boff, 1, ne, ne, ne);
+        const uint64_t i0 = (t % 2) * pr.add_ibs, o0 = (t % 2) * pr.add_obs;
+        const bool war = t >= lag;
+        if (war) {
+          const size_t at = k.compute_at[t - lag];
+          em.add_signal(at, isa::kEngineLoad);
+          deps.load_waited_compute(chunk, static_cast<int64_t>(at));
+        }
+        em.begin_step(war || (t == 0 && after));
+        emit_loads(k, t);
+        if (held) {
+          const int64_t ll = em.last_step_load();
+          if (ll >= 0) {
+            em.add_signal(static_cast<size_t>(ll), isa::kEngineStore);
+            held->in.set(isa::kWaitMask, held->in.wait_mask() | bit(isa::kEngineLoad));
+          }
+          emit_store(k, held->in, held->dram, held->obuf, false);
+          held.reset();
+        }
         isa::ComputeArgs a;
         a.op = ComputeOp::Add;
         a.kind = static_cast<uint8_t>(cc.kind);
@@ -487,37 +728,52 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
         a.multiplier = static_cast<uint32_t>(p.multiplier);
         a.multiplier2 = static_cast<uint32_t>(p.multiplier2);
         a.shift = static_cast<uint32_t>(p.shift);
-        a.in = 0, a.w = u32(pr.add_boff), a.out = 0;
+        a.in = u32(i0), a.w = u32(i0 + pr.add_boff), a.out = u32(o0);
         a.flags = l.relu ? isa::kFlagRelu : 0;
         const bool more = t + 1 < nt;
-        em.compute(a, t > 0 || after, more, true);
-        k.compute_at.push_back(em.code.size() - 1);
-        em.store(obuf(chunk), dst + e0, 1, ne, ne, ne, more);
-        k.store_at.push_back(em.code.size() - 1);
+        emit_compute(k, a, war ? static_cast<int64_t>(k.store_at[t - lag]) : -1, t == 0 && after, false,
+                     true, {o0, o0 + ne}, {i0, i0 + pr.add_boff + ne}, {0, 0});
+        const isa::Instruction st = em.store(obuf(chunk) + o0, dst + e0, 1, ne, ne, ne, false);
+        const ByteRange dr{dst + e0, dst + e0 + ne}, orr{o0, o0 + ne};
+        if (db && more)
+          held = Task::HeldStore{st, dr, orr};
+        else
+          emit_store(k, st, dr, orr, !more);
       }
       k.next = 1;
     } else {
       const Geo& g = pr.g;
       const Tiling& t = pr.t;
       const TileKind kind = pr.kind;
-      const Step& s = (*k.steps)[k.next++];
+      const size_t si = k.next++;
+      const Step& s = (*k.steps)[si];
       const TokenPlan::Waits w = k.plan.next(s, kind != TileKind::Pool);
       const uint64_t outs = s.nr * g.ow * s.nk;
       const uint64_t o_off = s.oslot * t.ob_stride, acc_off = o_off + align_up(outs);
       const uint64_t i_off = s.islot * t.ib_stride, w_off = s.wslot * t.wb_stride;
       em.begin_step(w.load_waits_compute >= 0 || after);
-      if (w.load_waits_compute >= 0)
-        em.add_signal(k.compute_at[w.load_waits_compute], isa::kEngineLoad);
-      if (s.load_in)
-        em.load(src + (s.iy0 * g.w) * g.c + s.c0, ibuf(chunk) + i_off, s.ih * g.w, s.nc, g.c,
-                s.nc);
-      if (s.load_w) {
-        const uint64_t wbytes = s.nk * g.kh * g.kw * (kind == TileKind::Dense ? s.nc : 1);
-        em.load(pr.w_at[s.kbi][s.cs], wbuf(chunk) + w_off, 1, wbytes, wbytes, wbytes);
+      if (w.load_waits_compute >= 0) {
+        const size_t at = k.compute_at[w.load_waits_compute];
+        em.add_signal(at, isa::kEngineLoad);
+        deps.load_waited_compute(chunk, static_cast<int64_t>(at));
       }
-      if (s.load_bias)
-        em.load(pr.bias_addr + s.k0 * 4, wbuf(chunk) + w_off + pr.w_bias_off, 1, s.nk * 4,
-                s.nk * 4, s.nk * 4);
+      emit_loads(k, si);
+      // The previous tile's STORE follows this step's loads and waits for the last of them, so
+      // the store engine's DRAM requests come after the load engine's earlier ones: the
+      // platform's DRAM serves requests in arrival order (models/dram/dram_timing.hpp), and a
+      // store issued at its tile's end would otherwise hold up a load stamped earlier that
+      // reaches the DRAM after it (loosely timed engines run ahead), which then delays every
+      // later step. The load normally ends long before the compute it overlaps, so the wait
+      // costs nothing.
+      if (k.held) {
+        const int64_t ll = em.last_step_load();
+        if (ll >= 0) {
+          em.add_signal(static_cast<size_t>(ll), isa::kEngineStore);
+          k.held->in.set(isa::kWaitMask, k.held->in.wait_mask() | bit(isa::kEngineLoad));
+        }
+        emit_store(k, k.held->in, k.held->dram, k.held->obuf, false);
+        k.held.reset();
+      }
       isa::ComputeArgs a;
       a.kind = static_cast<uint8_t>(cc.kind);
       a.k = u32(s.nk), a.c = u32(s.nc), a.oh = u32(s.nr), a.ow = u32(g.ow);
@@ -526,6 +782,7 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
       a.abits = 8;
       a.obits = l.act_bits;
       a.in = u32(i_off), a.out = u32(o_off);
+      ByteRange w_r{0, 0};
       if (kind == TileKind::Pool) {
         a.op = l.type == LayerType::MaxPool ? ComputeOp::MaxPool : ComputeOp::AvgPool;
         a.multiplier = static_cast<uint32_t>(p.multiplier);
@@ -540,20 +797,27 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
         if (s.cs > 0) f |= isa::kFlagAccLoad;
         if (!s.last_of_tile) f |= isa::kFlagOutPartial;
         a.flags = f;
+        w_r = {w_off, w_off + pr.w_bias_off + s.nk * 4};
       }
-      if (w.compute_waits_store >= 0)
-        em.add_signal(k.store_at[w.compute_waits_store], isa::chunk_engine(chunk));
-      em.compute(a, w.compute_waits_store >= 0 || after, false, s.last_of_tile);
-      k.compute_at.push_back(em.code.size() - 1);
+      const int64_t plan_store =
+          w.compute_waits_store >= 0 ? static_cast<int64_t>(k.store_at[w.compute_waits_store]) : -1;
+      const ByteRange out_r{o_off, t.split() ? acc_off + outs * 4 : o_off + outs};
+      emit_compute(k, a, plan_store, after, false, s.last_of_tile, out_r,
+                   {i_off, i_off + s.ih * g.w * s.nc}, w_r);
       if (s.last_of_tile) {
-        em.store(obuf(chunk) + o_off, dst + (s.oy0 * g.ow) * g.k + s.k0, s.nr * g.ow, s.nk, s.nk,
-                 g.k, false);
-        k.store_at.push_back(em.code.size() - 1);
+        const uint64_t d0 = dst + (s.oy0 * g.ow) * g.k + s.k0;
+        const isa::Instruction st =
+            em.store(obuf(chunk) + o_off, d0, s.nr * g.ow, s.nk, s.nk, g.k, false);
+        const ByteRange dr = hull(d0, s.nr * g.ow, s.nk, g.k), orr{o_off, o_off + outs};
+        if (t.double_buffered && !k.done())
+          k.held = Task::HeldStore{st, dr, orr};
+        else
+          emit_store(k, st, dr, orr, k.done());
       }
     }
     if (k.done()) {
       last_compute[chunk] = static_cast<int64_t>(k.compute_at.back());
-      last_store[chunk] = static_cast<int64_t>(k.store_at.back());
+      last_store[chunk] = k.store_at.empty() ? -1 : static_cast<int64_t>(k.store_at.back());
     }
   };
 
@@ -563,12 +827,8 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
   // step from the chunk with the least compute emitted so far in the stage), and tasks on one
   // chunk follow each other. A batch of one is the plain layer-by-layer program.
   const size_t stages = prep.size() + batch - 1;
-  for (size_t st = 0; st < stages && !prep.empty(); ++st) {
-    if (st > 0) em.sync(Opcode::Barrier);
-    const uint64_t stage_first = em.code.size() - (st > 0 ? 1 : 0);
-    std::fill(last_compute.begin(), last_compute.end(), -1);
-    std::fill(last_store.begin(), last_store.end(), -1);
-    // Per chunk, its tasks of this stage in layer order.
+  // Per chunk, the tasks of stage st in layer order.
+  auto make_tasks = [&](size_t st) {
     std::vector<std::vector<Task>> per_chunk(hw.chunks.size());
     for (size_t j = 0; j < prep.size(); ++j) {
       if (st < j || st - j >= batch) continue;
@@ -577,10 +837,20 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
       for (size_t i = 0; i < parts; ++i) {
         const int c = pr.add ? pr.chunk : pr.chunks[i];
         Task k{&pr, c, pr.add ? nullptr : &pr.shares[i], static_cast<uint32_t>(st - j), 0,
-               TokenPlan(pr.t), {}, {}, 0, 0};
+               TokenPlan(pr.t), {}, {}, 0, 0, {}, {}, std::nullopt};
         per_chunk[static_cast<size_t>(c)].push_back(std::move(k));
       }
     }
+    return per_chunk;
+  };
+  std::vector<std::vector<Task>> per_chunk;
+  if (!prep.empty()) per_chunk = make_tasks(0);
+  for (size_t st = 0; st < stages && !prep.empty(); ++st) {
+    const uint64_t stage_first = em.code.size();
+    std::fill(last_compute.begin(), last_compute.end(), -1);
+    std::fill(last_store.begin(), last_store.end(), -1);
+    defer = overlap && st + 1 < stages;
+    stage_last_store = -1;
     std::vector<size_t> cur(hw.chunks.size(), 0);
     std::vector<uint64_t> emitted(hw.chunks.size(), 0);  // compute cycles emitted in the stage
     for (;;) {
@@ -609,6 +879,37 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
         ++cur[pick];
       }
     }
+    if (st + 1 == stages) break;
+    std::vector<std::vector<Task>> next = make_tasks(st + 1);
+    if (overlap) {
+      // A last store whose bytes the next stage's first step reads is not deferred: that load
+      // would wait for it anyway, after the barrier, with nothing to overlap.
+      std::vector<ByteRange> first_reads;
+      for (auto& tasks : next)
+        for (const Task& k : tasks)
+          for (const LoadDesc& d : loads_of(k, 0)) first_reads.push_back(dram_of(d));
+      std::vector<Deferred> keep;
+      for (const Deferred& d : deferred) {
+        if (std::none_of(first_reads.begin(), first_reads.end(),
+                         [&](const ByteRange& r) { return r.overlaps(d.dram); })) {
+          keep.push_back(d);
+          continue;
+        }
+        stage_last_store = static_cast<int64_t>(em.push(d.in));
+        deps.store(static_cast<uint64_t>(stage_last_store), d.chunk, d.dram, d.obuf, false);
+      }
+      deferred.swap(keep);
+      for (auto& tasks : next)
+        for (Task& k : tasks) prefetch(k);
+    }
+    em.sync(Opcode::Barrier);
+    deps.barrier();
+    for (const Deferred& d : deferred) deps.store(em.push(d.in), d.chunk, d.dram, d.obuf, true);
+    deferred.clear();
+    if (batch == 1)  // the stage's one layer owns its prefetches, the barrier and its last stores
+      for (auto& tasks : per_chunk)
+        for (const Task& k : tasks) m.layers[k.pr->li].instr_range[1] = em.code.size();
+    per_chunk = std::move(next);
   }
   // Flatten has no code: an empty range where the layer before it ends.
   uint64_t prev_end = 0;

@@ -57,9 +57,16 @@
 //  every signal has exactly one wait. No deadlock: every wait names an instruction earlier in
 //  program order, and the controller dispatches in program order, so full engine queues cannot
 //  block a token's producer either.
-//  Every channel is back at zero at the end of each layer; a BARRIER separates layers (the next
-//  layer reads the previous layer's output from DRAM); cross-layer pipelining is later work.
-//  Residual adds keep single buffering. The program ends with HALT.
+//  - load -> store (double buffering): the STORE of tile j is emitted after the loads of the
+//    next step and waits for the last of them, so the DRAM sees the earlier-stamped load first
+//    (the platform's DRAM serves requests in arrival order; loosely timed engines run ahead).
+//  A BARRIER separates layers (the next layer reads the previous layer's output from DRAM).
+//  With a batch of one (MapOptions::overlap_layers) the next layer's first-step loads are
+//  emitted before the barrier (prefetch) and this layer's last stores after it, with the tokens
+//  of mapper/layer_deps.hpp where they touch what the other side uses; a layer's instruction
+//  range then ends after its deferred stores and holds the next layer's prefetches.
+//  Residual adds are double-buffered in up to 8 tiles when both operands of a tile fit a quarter
+//  of the ibuf (single-buffered otherwise). The program ends with HALT.
 #pragma once
 
 #include <cstdint>
@@ -124,6 +131,10 @@ struct MapOptions {
   // Restricts the tiling search to one loop order where that order has candidates (tests and
   // design-space exploration); empty: every order.
   std::optional<LoopOrder> only_order;
+  // Batch of one: the next layer's first loads run before the barrier between two layers and
+  // the last stores after it, with tokens where they touch what the other side uses
+  // (mapper/layer_deps.hpp); false: a plain barrier between layers.
+  bool overlap_layers = true;
 };
 
 // Throws savp::Error naming the layer when the platform lacks a chunk of its operator kind,

@@ -50,6 +50,27 @@
 // step == c when that fits (else balanced splits), and per (block, step) the largest band that
 // fits with at least 1, 2, 4 or 8 bands (each also rounded down to whole array rows of pixels).
 // Blocks narrower than the array are tried only when no wider one fits.
+//
+// Not yet searched: the global buffer (GLB) as a second buffer level. The platform already maps
+// the GLB (firmware/address_map.hpp kGlbBase; the DMA copies between any two addresses), so the
+// firmware could stage a layer's input (reloaded once per output-channel block by KBlockOuter)
+// or its weights (reloaded once per band by BandOuter) in the GLB with one DRAM -> GLB LOAD and
+// then feed the chunk buffers GLB -> ibuf / wbuf, cutting DRAM bytes by the reuse factor
+// (ResNet-50's wide 1x1 convs are DRAM-bound and reload their inputs 2-16 times). What it takes:
+//  - Tiling: a staging choice per candidate (none / input / weights, or a band group of the
+//    input) when it fits hw.global_buffer.capacity_bytes (half of it, so the next layer's
+//    prefetch can stage into the other half);
+//  - the estimate (replay() here) and mapper/cost_model.cpp dma_cycles(): both time every
+//    LOAD / STORE as a DRAM transfer (latency, DRAM peak, burst split on the DRAM side); a
+//    GLB-side transfer needs the SRAM's timing instead (len / (banks x port width) + latency,
+//    the interconnect width) and must not occupy the shared-DRAM timeline, and its energy is a
+//    GLB access (energy table sram_access at the GLB's size) instead of DRAM bits;
+//  - codegen: GLB addresses per layer (two alternating regions), the staging LOAD before the
+//    layer's first step (the load engine runs in order, so the GLB -> chunk loads need no token
+//    after it), and in mapper/layer_deps.hpp the GLB as a third tracked buffer for the WAR
+//    checks of prefetched staging loads;
+//  - tests: a KBlockOuter layer with several blocks stages its input, its DRAM bytes drop by the
+//    block count, bit-exact, and the estimate stays within 10% of the simulation.
 #pragma once
 
 #include <algorithm>

@@ -87,6 +87,25 @@ TEST_F(AllocateCli, PrintsTheConfigWithoutOutputFile) {
   EXPECT_EQ(hw.chunks.size(), 3u);
 }
 
+// --objective reaches every mapping's tiling search: the energy objective maps each layer for
+// less energy at more cycles, so the predicted bottleneck of the same search grows, and the
+// config's header records the option.
+TEST_F(AllocateCli, ObjectiveIsPassedToTheTilingSearch) {
+  auto bottleneck = [](const std::string& out) {
+    const size_t at = out.find("bottleneck ", out.find("total: "));
+    return at == std::string::npos ? 0ull : std::stoull(out.substr(at + 11));
+  };
+  const std::string base = "allocate --net " + kNet + " --hw " + kHw + " --pe-budget 1024";
+  const Result lat = run(base);
+  const Result en = run(base + " --objective energy");
+  ASSERT_EQ(lat.status, 0) << lat.out;
+  ASSERT_EQ(en.status, 0) << en.out;
+  EXPECT_NE(lat.out.find("objective latency"), std::string::npos) << lat.out;
+  EXPECT_NE(en.out.find("objective energy"), std::string::npos) << en.out;
+  EXPECT_NE(en.out.find("--pe-budget 1024 --objective energy"), std::string::npos) << en.out;
+  EXPECT_GT(bottleneck(en.out), bottleneck(lat.out)) << lat.out << "\n" << en.out;
+}
+
 TEST_F(AllocateCli, AreaBudgetHoldsByThePlatformsAreaModel) {
   const std::string out = path("area.yaml");
   const double budget = 5.3;  // the default with 16x16 arrays takes about 5.1 mm^2
@@ -135,6 +154,8 @@ TEST_F(AllocateCli, BadInputIsOneClearError) {
       {"allocate --net " + kNet + " --hw " + path("none.yaml") + " --pe-budget 64",
        "none.yaml: cannot open the file for reading"},
       {base + " --pe-budget 1024 -o " + path("no/such/dir.yaml"), "cannot write"},
+      {base + " --pe-budget 1024 --objective speed",
+       "unknown objective 'speed' (allowed: latency, energy, edp)"},
   };
   for (const Case& c : cases) {
     const Result r = run(c.args);

@@ -70,14 +70,14 @@ BatchRun run_batch(const std::string& net_name, uint32_t batch) {
 
 TEST(BatchE2E, FmnistHybridEveryInputBitExact) {
   // Five small layers: the stages barely overlap and share the DMA queues, so the pipeline
-  // gains little here (measured: 49,215 cycles vs 3 x 15,782); it must not lose much either.
+  // gains little here (measured: 41,963 cycles vs 3 x 14,339); it must not lose much either.
   const BatchRun one = run_batch("fmnist-hybrid", 1), three = run_batch("fmnist-hybrid", 3);
   EXPECT_LT(three.cycles, 1.1 * 3 * one.cycles);
 }
 
 TEST(BatchE2E, ResNet20HybridPipelinesTheChunks) {
   // Shift, adder and multiplier layers of different inputs overlap: clearly less than four
-  // single runs (measured: 185,868 vs 231,347 cycles per input).
+  // single runs (measured: 156,511 vs 210,775 cycles per input).
   const BatchRun one = run_batch("resnet20-hybrid", 1), four = run_batch("resnet20-hybrid", 4);
   EXPECT_LT(four.cycles, 0.9 * 4 * one.cycles) << one.cycles << " " << four.cycles;
   EXPECT_GT(four.instructions, 3 * one.instructions);

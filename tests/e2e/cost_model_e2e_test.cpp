@@ -56,7 +56,9 @@ void check_network(const std::string& net_name) {
   EXPECT_EQ(r.totals.predicted_cycles, predicted);
   EXPECT_EQ(r.totals.cycles, r.cycles);
   EXPECT_EQ(r.totals.compute_cycles, sum_compute);
-  EXPECT_LE(sum_cycles, r.cycles);  // layers are separated by barriers
+  // Layers are separated by barriers, except that a layer's last stores run after its barrier
+  // (MapOptions::overlap_layers), overlapping the next layer's first tile: a few percent.
+  EXPECT_LE(sum_cycles, r.cycles + r.cycles / 20);
   // The layers' energies split the run's energy.
   EXPECT_NEAR(sum_energy, r.energy.total_pj, 1e-6 * r.energy.total_pj);
   // The chunks' busy cycles are the layers' compute cycles.
