@@ -115,24 +115,11 @@ HwMeasurement PlatformEvaluator::evaluate(const mapper::Network& net, const HwCo
     et = energy_.emplace(hw.energy_table, load_energy_table(hw.energy_table)).first;
   // The platform is built outside the try: a failure to build it (another Platform alive in
   // this process) says nothing about the network and must not be cached as its result.
-  if (!platform_) {
-    platform_ = std::make_unique<Platform>(hw, et->second);
-    cold_ = true;
-  }
+  if (!platform_) platform_ = std::make_unique<Platform>(hw, et->second);
   try {
     const std::vector<int8_t> input = mapper::random_input(net, opt_.seed);
     const mapper::QuantizedNetwork q = mapper::quantize(net, opt_.seed, input);
     const mapper::Objective obj = mapper::parse_objective(opt_.objective);
-    if (cold_) {
-      // The first run on a freshly elaborated platform measures a little differently from
-      // every later one (0.5 % fewer cycles on tiny.yaml: the DRAM and the quantum start cold);
-      // later runs do not depend on what ran before. One discarded warm-up run makes every
-      // measurement independent of when the platform was built, so a resumed search (fresh
-      // platform) measures exactly as an uninterrupted one.
-      explore::run_network(platform_, q, input, hw, et->second, obj);
-      ++warmups_;
-      cold_ = false;
-    }
     explore::NetworkRun r = explore::run_network(platform_, q, input, hw, et->second, obj);
     m.ok = true;
     m.cycles = r.values.at("cycles");
@@ -161,7 +148,6 @@ HwMeasurement PlatformEvaluator::evaluate(const mapper::Network& net, const HwCo
 
 void PlatformEvaluator::release_platform() {
   platform_.reset();
-  cold_ = false;
   platform_hw_.clear();
 }
 

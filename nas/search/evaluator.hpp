@@ -3,9 +3,9 @@
 // timing-only with explore::run_network (the sequence of savp run --timing-only and of the
 // sweep's point runner). One long-lived Platform per hardware config (DESIGN.md "Scale":
 // SystemC allows one kernel per process, so switching hardware destroys the platform and
-// builds a fresh one; callers group candidates by hardware). Each platform built runs its first
-// network once more as a discarded warm-up, so that figures do not depend on whether the
-// platform was fresh.
+// builds a fresh one; callers group candidates by hardware). Every run on a platform times
+// exactly like the first (models/controller.cpp), so figures do not depend on the platform's
+// history or on whether it was fresh.
 //
 // Results are cached by (network hash, hardware hash): the network hash is FNV-1a over the
 // network's YAML text, the seed and the mapping objective; the hardware hash over the resolved
@@ -73,9 +73,6 @@ class PlatformEvaluator {
   uint64_t cache_hits() const { return cache_hits_; }
   size_t cache_size() const { return cache_.size(); }
   double simulate_seconds() const { return sim_seconds_; }  // wall time in platform calls
-  // Discarded warm-up runs, one per platform built (see evaluator.cpp: the first run on a fresh
-  // platform measures slightly differently).
-  uint64_t warmup_runs() const { return warmups_; }
 
   static std::string network_hash(const mapper::Network& net, uint64_t seed,
                                   const std::string& objective);
@@ -85,8 +82,7 @@ class PlatformEvaluator {
   EvaluatorOptions opt_;
   std::map<std::string, HwMeasurement> cache_;  // key "<net>:<hw>"
   bool dirty_ = false;
-  uint64_t platform_calls_ = 0, cache_hits_ = 0, warmups_ = 0;
-  bool cold_ = false;  // the live platform has not run anything yet
+  uint64_t platform_calls_ = 0, cache_hits_ = 0;
   double sim_seconds_ = 0;
   std::string platform_hw_;  // hardware hash of the live platform
   std::unique_ptr<Platform> platform_;
