@@ -19,6 +19,9 @@ std::vector<LayerSpan> layer_spans(const mapper::Network& net, const mapper::Map
     sp.last = p.instr_range[1];
     sp.predicted_cycles = pred[i].predicted_cycles;
     sp.roofline_cycles = pred[i].roofline_cycles;
+    sp.weight_format = p.weight_format;
+    sp.weight_bytes_raw = p.weight_bytes_raw;
+    sp.weight_bytes_stored = p.weight_bytes_stored;
     spans.push_back(sp);
   }
   return spans;

@@ -24,6 +24,8 @@ struct LayerSpan {
   std::string op;
   uint64_t first = 0, last = 0;
   uint64_t predicted_cycles = 0, roofline_cycles = 0;
+  std::string weight_format;  // the mapper's weight storage (LayerReport)
+  uint64_t weight_bytes_raw = 0, weight_bytes_stored = 0;
 };
 
 struct RunOptions {
