@@ -188,8 +188,9 @@ WeightStreamInfo decode_weights(WeightFormat f, const uint8_t* s, uint64_t len, 
   const uint32_t crc = bytes::get_u32(s + 12);
   const uint32_t got = crc_of(s + kWeightStreamHeaderBytes, len - kWeightStreamHeaderBytes);
   if (crc != got)
-    bad(fmt::format("byte 12: CRC-32 {:#010x} of the payload (expected {:#010x}): corrupt", got,
-                    crc));
+    bad(fmt::format("byte 12: the header's CRC-32 {:#010x} does not match the payload's "
+                    "{:#010x}: the stream is corrupt",
+                    crc, got));
   const uint8_t* p = s + kWeightStreamHeaderBytes;
   if (f == WeightFormat::Packed) {
     const uint64_t vb = packed_bytes(count, info.bits);

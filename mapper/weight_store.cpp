@@ -66,14 +66,19 @@ WeightStore::WeightStore(const Layer& l, const std::vector<int8_t>& weights, boo
       const fw::WeightFormat f = l.weight_format == WeightStorage::Packed
                                      ? fw::WeightFormat::Packed
                                      : fw::WeightFormat::Bitmask;
+      // A network description error: file:line:column of the layer's weight_format.
+      const FieldSource src = l.source("weight_format");
       if (!(f == fw::WeightFormat::Packed ? d.packed : d.bitmask))
-        throw Error(fmt::format("{}: weight_format '{}' is not supported by chunk '{}' (its "
-                                "decompressor decodes: {})",
-                                what, fw::to_string(f), cc.name, formats_of(d)));
+        throw ConfigError(src.location, src.path,
+                          fmt::format("{}: weight_format '{}' is not supported by chunk '{}'",
+                                      what, fw::to_string(f), cc.name),
+                          formats_of(d) + ", auto");
       if (bits == 0)
-        throw Error(fmt::format("{}: weight_format '{}': its weights need {} bits but chunk '{}' "
-                                "packs only {}-bit values",
-                                what, fw::to_string(f), need, cc.name, bits_of(d)));
+        throw ConfigError(src.location, src.path,
+                          fmt::format("{}: weight_format '{}': its weights need {} bits but chunk "
+                                      "'{}' packs only {}-bit values",
+                                      what, fw::to_string(f), need, cc.name, bits_of(d)),
+                          "dense, auto, or a decompressor with wider packed_bits");
       format_ = f;
       break;
     }
