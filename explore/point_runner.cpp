@@ -142,6 +142,7 @@ std::vector<ResultRow> PointRunner::run(const Point& p, const HwConfig& hw) {
       uint64_t predicted = 0;
       for (const mapper::LayerPrediction& lp : pred) predicted += lp.predicted_cycles;
       ro.layers = layer_spans(n->net, m, pred);
+      ro.layer_weights = layer_weights(n->net, m);
       if (!platform) platform = std::make_unique<Platform>(hw, et);
       RunResult r = platform->run(m.image, ro);
       auto& v = row.values;

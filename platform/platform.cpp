@@ -248,9 +248,11 @@ void Platform::Impl::fill_layers(const RunOptions& opt, RunResult& r) const {
     l.pe_ops = a.pe_ops;
     l.vector_ops = a.vector_ops;
     l.dma_bytes = a.dma_bytes;
-    l.weight_format = sp.weight_format;
-    l.weight_bytes_raw = sp.weight_bytes_raw;
-    l.weight_bytes_stored = sp.weight_bytes_stored;
+    if (s < opt.layer_weights.size()) {
+      l.weight_format = opt.layer_weights[s].format;
+      l.weight_bytes_raw = opt.layer_weights[s].raw_bytes;
+      l.weight_bytes_stored = opt.layer_weights[s].stored_bytes;
+    }
     l.decompress_cycles = a.decompress_cycles;
     l.decompress_energy_pj = a.decompress_pj;
     l.energy_pj = a.compute_pj +

@@ -24,8 +24,12 @@ struct LayerSpan {
   std::string op;
   uint64_t first = 0, last = 0;
   uint64_t predicted_cycles = 0, roofline_cycles = 0;
-  std::string weight_format;  // the mapper's weight storage (LayerReport)
-  uint64_t weight_bytes_raw = 0, weight_bytes_stored = 0;
+};
+
+// The mapper's weight storage of one layer span (issue 8; LayerReport's weight fields).
+struct LayerWeights {
+  std::string format;  // "dense", "packed", "bitmask"; empty: no weights
+  uint64_t raw_bytes = 0, stored_bytes = 0;
 };
 
 struct RunOptions {
@@ -36,6 +40,7 @@ struct RunOptions {
   double max_wall_s = 0;
   std::string image_name;       // for the report
   std::vector<LayerSpan> layers;  // when non-empty, RunResult::layers is filled
+  std::vector<LayerWeights> layer_weights;  // empty, or one per entry of `layers`
   TraceOptions trace;           // --trace timeline, --vcd waveforms (platform/trace/)
   // When set, every request that reaches the DRAM is written here in DRAMSys's .stl format
   // (.rstl: relative timestamps), in DRAM tCK cycles from the start of the run
