@@ -161,6 +161,7 @@ nlohmann::json predicted_json(const mapper::QuantizedNetwork& q, const mapper::M
   nlohmann::json j = std::move(meta);
   nlohmann::json layers = nlohmann::json::array();
   uint64_t t_instr = 0, t_pred = 0, t_roof = 0, t_dram = 0, t_ops = 0, t_comp = 0;
+  uint64_t t_wraw = 0, t_wstored = 0;
   for (size_t i = 0; i < q.net.layers.size(); ++i) {
     const mapper::Layer& l = q.net.layers[i];
     const mapper::LayerPlacement& p = m.layers[i];
@@ -191,6 +192,19 @@ nlohmann::json predicted_json(const mapper::QuantizedNetwork& q, const mapper::M
     e["memory_bound_cycles"] = r.memory_bound_cycles;
     e["dram_bytes"] = r.dram_bytes;
     e["pe_ops"] = r.pe_ops;
+    if (!p.weight_format.empty()) {  // conv / linear: how the weights are stored (issue 8)
+      e["weights"] = {{"format", p.weight_format},
+                      {"stream_bits", p.weight_stream_bits},
+                      {"nonzero", p.weight_nonzero},
+                      {"raw_bytes", p.weight_bytes_raw},
+                      {"stored_bytes", p.weight_bytes_stored},
+                      {"compression_ratio", p.weight_bytes_stored
+                                                ? static_cast<double>(p.weight_bytes_raw) /
+                                                      static_cast<double>(p.weight_bytes_stored)
+                                                : 1.0}};
+      t_wraw += p.weight_bytes_raw;
+      t_wstored += p.weight_bytes_stored;
+    }
     layers.push_back(e);
     t_instr += instructions(p);
     t_pred += r.predicted_cycles;
@@ -208,7 +222,9 @@ nlohmann::json predicted_json(const mapper::QuantizedNetwork& q, const mapper::M
                  {"compute_cycles", t_comp},
                  {"roofline_cycles", t_roof},
                  {"dram_bytes", t_dram},
-                 {"pe_ops", t_ops}};
+                 {"pe_ops", t_ops},
+                 {"weight_bytes_raw", t_wraw},
+                 {"weight_bytes_stored", t_wstored}};
   return j;
 }
 

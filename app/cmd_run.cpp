@@ -109,7 +109,10 @@ Action add_run(CLI::App& app) {
     ro.dram_trace = o->dram_trace;
     const std::vector<mapper::LayerPrediction> pred = mapper::predict(m, q, hw);
     // Interleaved inputs (--batch > 1): no per-layer spans, totals only.
-    if (o->batch == 1) ro.layers = explore::layer_spans(net, m, pred);
+    if (o->batch == 1) {
+      ro.layers = explore::layer_spans(net, m, pred);
+      ro.layer_weights = explore::layer_weights(net, m);
+    }
     RunResult r = platform.run(m.image, ro);
     std::cout << report_text(r);
     if (o->batch > 1)

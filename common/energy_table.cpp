@@ -158,7 +158,7 @@ EnergyTable load_energy_table(const std::string& path) {
   Map m = yaml::load_file(path).as_map();
   m.check_keys({"technology_nm", "pe_op_pj", "vector_op_pj", "sram", "dram",
                 "interconnect_pj_per_byte", "pe_area_um2", "pe_leakage_mw_per_mm2",
-                "controller_area_um2", "controller_pj_per_instr"});
+                "controller_area_um2", "controller_pj_per_instr", "decompress_pj_per_weight"});
   EnergyTable t;
   t.source_file = path;
   t.technology_nm = m.at("technology_nm").as_positive_double();
@@ -182,6 +182,12 @@ EnergyTable load_energy_table(const std::string& path) {
   t.pe_leakage_mw_per_mm2 = m.at("pe_leakage_mw_per_mm2").as_double_min(0.0);
   t.controller_area_um2 = m.at("controller_area_um2").as_double_min(0.0);
   t.controller_pj_per_instr = m.at("controller_pj_per_instr").as_double_min(0.0);
+  if (auto d = m.find("decompress_pj_per_weight")) {
+    Map dm = d->as_map();
+    dm.check_keys({"packed", "bitmask"});
+    t.decompress_packed_pj = dm.at("packed").as_double_min(0.0);
+    t.decompress_bitmask_pj = dm.at("bitmask").as_double_min(0.0);
+  }
   return t;
 }
 

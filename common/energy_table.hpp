@@ -37,6 +37,9 @@ struct EnergyTable {
   double pe_leakage_mw_per_mm2 = 0.0;
   double controller_area_um2 = 0.0;  // controller + DMA engines
   double controller_pj_per_instr = 0.0;
+  // One weight decoded by a chunk's decompressor (issue 8), per stream format; 0 if the table
+  // has no `decompress_pj_per_weight`.
+  double decompress_packed_pj = 0.0, decompress_bitmask_pj = 0.0;
 
   double pe_op(OpKind kind, int weight_bits) const;
   double pe_area(OpKind kind, int weight_bits) const;

@@ -55,3 +55,13 @@ int HwConfig::chunk_index(const std::string& n) const {
 }
 
 }  // namespace savp
+
+namespace savp {
+
+bool DecompressorConfig::supports_bits(uint32_t b) const {
+  for (uint32_t x : packed_bits)
+    if (x == b) return true;
+  return false;
+}
+
+}  // namespace savp

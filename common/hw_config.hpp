@@ -40,6 +40,21 @@ struct SramConfig {
   uint32_t write_latency_cycles = 1;
 };
 
+// The weight decompressor at a chunk's wbuf read port (issue 8; firmware/weight_stream.hpp,
+// firmware/README.md "Compressed weight streams"): every weight the PE array reads from a
+// compressed stream passes it, `weights_per_cycle` weights per core cycle, pipelined with the
+// array after `latency_cycles` of fill. Dense weights bypass it. A chunk without one (the
+// default) takes dense weights only.
+struct DecompressorConfig {
+  bool packed = false;                // formats it decodes besides dense
+  bool bitmask = false;
+  std::vector<uint32_t> packed_bits;  // value widths of packed / bitmask streams (2..8)
+  uint32_t weights_per_cycle = 1;
+  uint32_t latency_cycles = 0;
+  bool present() const { return packed || bitmask; }
+  bool supports_bits(uint32_t b) const;
+};
+
 struct ChunkConfig {
   std::string name;  // unique, e.g. "mult0"; the firmware addresses chunks by index
   OpKind kind = OpKind::Mult;
@@ -50,6 +65,7 @@ struct ChunkConfig {
   SramConfig ibuf;  // input activations
   SramConfig wbuf;  // weights and biases
   SramConfig obuf;  // outputs and int32 partial sums
+  DecompressorConfig decompressor;  // `decompressor:` (absent: dense weights only)
 };
 
 // JEDEC timing, all in DRAM clock cycles (tCK) except tck_ns itself.

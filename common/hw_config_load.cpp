@@ -106,9 +106,37 @@ void read_sram(const Value& v, SramConfig& s, uint64_t min_bytes, const std::str
 
 // ---- chunks ---------------------------------------------------------------------------------
 
+// `decompressor: {formats: [packed, bitmask], packed_bits: [2, 4, 8], weights_per_cycle: 16,
+// latency_cycles: 2}` (formats and packed_bits required, at least one each).
+void read_decompressor(const Value& v, DecompressorConfig& d) {
+  Map m = v.as_map();
+  m.check_keys({"formats", "packed_bits", "weights_per_cycle", "latency_cycles"});
+  static const std::vector<std::string> kFormats{"packed", "bitmask"};
+  Value fv = m.at("formats");
+  std::vector<Value> fs = fv.is_sequence() ? fv.as_seq() : std::vector<Value>{fv};
+  if (fs.empty()) fv.fail("at least one compressed format is required", yaml::join(kFormats));
+  for (const Value& e : fs) {
+    bool& on = e.as_choice(kFormats) == 0 ? d.packed : d.bitmask;
+    if (on) e.fail("format '" + e.as_string() + "' is listed twice");
+    on = true;
+  }
+  Value bv = m.at("packed_bits");
+  std::vector<Value> bs = bv.is_sequence() ? bv.as_seq() : std::vector<Value>{bv};
+  if (bs.empty()) bv.fail("at least one packed width is required", "2..8");
+  for (const Value& e : bs) {
+    uint32_t b = e.as_uint32(2, 8);
+    if (d.supports_bits(b)) e.fail("packed width " + num(b) + " is listed twice");
+    d.packed_bits.push_back(b);
+  }
+  std::sort(d.packed_bits.begin(), d.packed_bits.end());
+  m.read("weights_per_cycle", d.weights_per_cycle, 1, 4096);
+  m.read("latency_cycles", d.latency_cycles, 0, 1024);
+}
+
 ChunkConfig read_chunk(const Value& v) {
   Map m = v.as_map();
-  m.check_keys({"name", "kind", "rows", "cols", "dataflow", "weight_bits", "ibuf", "wbuf", "obuf"});
+  m.check_keys({"name", "kind", "rows", "cols", "dataflow", "weight_bits", "ibuf", "wbuf", "obuf",
+                "decompressor"});
   ChunkConfig c;
   Value name = m.at("name");
   c.name = name.as_string();
@@ -144,6 +172,7 @@ ChunkConfig read_chunk(const Value& v) {
   read_sram(m.at("wbuf"), c.wbuf, row_bytes, row_reason);
   read_sram(m.at("obuf"), c.obuf, 4 * uint64_t{c.rows} * c.cols,
             "the int32 accumulators of a " + shape + " array (4 * rows * cols)");
+  if (auto d = m.find("decompressor")) read_decompressor(*d, c.decompressor);
   return c;
 }
 

@@ -38,6 +38,8 @@
 // all times `groups`.
 #include "common/tile_timing.hpp"
 
+#include <algorithm>
+
 #include "common/errors.hpp"
 
 namespace savp {
@@ -103,6 +105,16 @@ SystolicCost systolic_cost(uint32_t rows, uint32_t cols, Dataflow df, const Conv
 uint64_t vector_cycles(uint32_t lanes, uint64_t out_elems, uint64_t reads_per_elem) {
   if (lanes == 0) throw Error("vector_cycles: vector unit with zero lanes");
   return ceil_div(out_elems, lanes) * reads_per_elem;
+}
+
+DecompressCost decompress_cost(const DecompressorConfig& d, uint64_t compute_cycles,
+                               uint64_t weight_reads) {
+  DecompressCost c;
+  const uint64_t wpc = d.weights_per_cycle == 0 ? 1 : d.weights_per_cycle;
+  c.decode_cycles = (weight_reads + wpc - 1) / wpc;
+  c.cycles = std::max(compute_cycles, c.decode_cycles) + d.latency_cycles;
+  c.stall_cycles = c.cycles - compute_cycles;
+  return c;
 }
 
 }  // namespace savp

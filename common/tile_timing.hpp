@@ -40,4 +40,16 @@ SystolicCost systolic_cost(uint32_t rows, uint32_t cols, Dataflow df, const Conv
 // element needing `reads_per_elem` buffer reads (window size, or 2 for an add).
 uint64_t vector_cycles(uint32_t lanes, uint64_t out_elems, uint64_t reads_per_elem);
 
+// Weights of a compressed stream (issue 8) reach the array through the chunk's decompressor at
+// the wbuf read port: every weight the array reads (SystolicCost::filter_reads) is decoded,
+// d.weights_per_cycle per cycle, pipelined with the array after d.latency_cycles of fill. The
+// tile takes the longer of the two streams plus the fill; dense tiles bypass the decoder.
+struct DecompressCost {
+  uint64_t cycles = 0;         // the tile's cycles with the decoder in the path
+  uint64_t decode_cycles = 0;  // cycles the decoder is busy
+  uint64_t stall_cycles = 0;   // cycles the decoder adds to the array's compute cycles
+};
+DecompressCost decompress_cost(const DecompressorConfig& d, uint64_t compute_cycles,
+                               uint64_t weight_reads);
+
 }  // namespace savp

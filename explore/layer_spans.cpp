@@ -24,4 +24,15 @@ std::vector<LayerSpan> layer_spans(const mapper::Network& net, const mapper::Map
   return spans;
 }
 
+std::vector<LayerWeights> layer_weights(const mapper::Network& net,
+                                        const mapper::MappedNetwork& m) {
+  std::vector<LayerWeights> out;
+  for (size_t i = 0; i < net.layers.size(); ++i) {
+    const mapper::LayerPlacement& p = m.layers[i];
+    if (p.chunk < 0 || p.instr_range.size() != 2) continue;  // as layer_spans()
+    out.push_back(LayerWeights{p.weight_format, p.weight_bytes_raw, p.weight_bytes_stored});
+  }
+  return out;
+}
+
 }  // namespace savp::explore

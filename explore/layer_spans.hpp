@@ -15,5 +15,8 @@ namespace savp::explore {
 // Layers without code (flatten) get no span. `pred` is mapper::predict(m, ...) for `net`.
 std::vector<LayerSpan> layer_spans(const mapper::Network& net, const mapper::MappedNetwork& m,
                                    const std::vector<mapper::LayerPrediction>& pred);
+// The weight storage of the same spans (RunOptions::layer_weights; issue 8).
+std::vector<LayerWeights> layer_weights(const mapper::Network& net,
+                                        const mapper::MappedNetwork& m);
 
 }  // namespace savp::explore

@@ -112,6 +112,7 @@ NetworkRun run_network(std::unique_ptr<Platform>& platform, const mapper::Quanti
   uint64_t predicted = 0;
   for (const mapper::LayerPrediction& lp : pred) predicted += lp.predicted_cycles;
   ro.layers = layer_spans(q.net, m, pred);
+  ro.layer_weights = layer_weights(q.net, m);
   if (!platform) platform = std::make_unique<Platform>(hw, et);
   NetworkRun out;
   out.run = platform->run(m.image, ro);

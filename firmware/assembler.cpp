@@ -21,6 +21,7 @@
 #include "firmware/address_map.hpp"
 #include "firmware/asm_expr.hpp"
 #include "firmware/disassembler.hpp"
+#include "firmware/weight_stream.hpp"
 
 namespace savp::fw {
 namespace {
@@ -293,6 +294,14 @@ void Assembler::instruction(const std::vector<Token>& t) {
               fmt::format("unknown {} '{}' (expected {})", key, val,
                           is_op ? "conv, dwconv, maxpool, avgpool or add" : "mult, shift or adder"),
               off);
+      }
+      if (op == Opcode::Compute && key == "wfmt") {  // a weight format name or a number
+        fw::WeightFormat wf;
+        if (fw::parse_weight_format(val, wf))
+          v = static_cast<int64_t>(wf);
+        else if (!std::isdigit(static_cast<unsigned char>(val[0])))
+          error(tok, fmt::format("unknown wfmt '{}' (expected dense, packed or bitmask)", val),
+                off);
       }
       if (v < 0) v = eval(tok, off);
       set_field(in, *f, v, tok, off);

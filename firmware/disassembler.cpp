@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "common/hw_config.hpp"
+#include "firmware/weight_stream.hpp"
 
 namespace savp::fw {
 namespace {
@@ -89,6 +90,11 @@ std::string disassemble_instruction(const Instruction& in) {
   for (const Field& f : isa::operand_fields(op)) {
     uint64_t v = in.get(f);
     canon.set(f, v);
+    // The weight storage operands print only when not dense (their assembler default is 0).
+    if (op == Opcode::Compute && v == 0 &&
+        ((f.word == isa::kWFormat.word && f.lsb == isa::kWFormat.lsb) ||
+         (f.word == isa::kWLen.word && f.lsb == isa::kWLen.lsb)))
+      continue;
     std::string val;
     if (op == Opcode::Compute && f.word == isa::kComputeOp.word && f.lsb == isa::kComputeOp.lsb &&
         v < static_cast<uint64_t>(isa::kNumComputeOps))
@@ -96,6 +102,9 @@ std::string disassemble_instruction(const Instruction& in) {
     else if (op == Opcode::Compute && f.word == isa::kKind.word && f.lsb == isa::kKind.lsb &&
              v < static_cast<uint64_t>(kNumOpKinds))
       val = to_string(static_cast<OpKind>(v));
+    else if (op == Opcode::Compute && f.word == isa::kWFormat.word &&
+             f.lsb == isa::kWFormat.lsb && v < static_cast<uint64_t>(fw::kNumWeightFormats))
+      val = fw::to_string(static_cast<fw::WeightFormat>(v));
     else
       val = is_address(f) ? fmt::format("{:#x}", v) : fmt::format("{}", v);
     s += fmt::format(" {}={}", f.name, val);

@@ -6,6 +6,7 @@
 
 #include "common/errors.hpp"
 #include "common/hw_config.hpp"
+#include "firmware/weight_stream.hpp"
 
 namespace savp::isa {
 
@@ -59,7 +60,8 @@ const std::vector<Field>& operand_fields(Opcode op) {
   static const std::vector<Field> kCompute{
       kComputeOp, kKind, kK,     kC,     kOh,         kOw,   kIh,       kIw,
       kKh,        kKw,   kStride, kPadT, kPadL,       kWBits, kABits,   kOBits,
-      kMultiplier, kMultiplier2, kShift, kInAddr,     kWAddr, kBiasAddr, kAccAddr, kOutAddr};
+      kMultiplier, kMultiplier2, kShift, kInAddr,     kWAddr, kBiasAddr, kAccAddr, kOutAddr,
+      kWFormat,   kWLen};
   switch (op) {
     case Opcode::Load:
     case Opcode::Store: return kDma;
@@ -108,7 +110,8 @@ Instruction make_compute(int chunk_index, const ComputeArgs& a) {
       {kStride, a.stride}, {kPadT, a.pad_t}, {kPadL, a.pad_l}, {kWBits, a.wbits},
       {kABits, a.abits}, {kOBits, a.obits}, {kMultiplier, a.multiplier},
       {kMultiplier2, a.multiplier2}, {kShift, a.shift}, {kInAddr, a.in}, {kWAddr, a.w},
-      {kBiasAddr, a.bias}, {kAccAddr, a.acc}, {kOutAddr, a.out}};
+      {kBiasAddr, a.bias}, {kAccAddr, a.acc}, {kOutAddr, a.out}, {kWFormat, a.wfmt},
+      {kWLen, a.wlen}};
   for (const auto& [f, v] : fields) in.set(f, v);
   return in;
 }
@@ -180,6 +183,18 @@ std::string validate(const Instruction& in, int num_chunks) {
         if (wb < 2 || wb > 8) return fmt::format("wbits {} outside [2, 8]", wb);
         if (ab < 2 || ab > 8) return fmt::format("abits {} outside [2, 8]", ab);
       }
+      const uint64_t wfmt = in.get(kWFormat), wlen = in.get(kWLen);
+      if (wfmt >= static_cast<uint64_t>(fw::kNumWeightFormats))
+        return fmt::format("unknown weight format {} (wfmt: 0 dense, 1 packed, 2 bitmask)", wfmt);
+      if ((wfmt != 0 || wlen != 0) && cop != ComputeOp::Conv && cop != ComputeOp::DwConv)
+        return fmt::format("wfmt / wlen apply to conv and dwconv only, not {}", to_string(cop));
+      if (wfmt == 0 && wlen != 0)
+        return fmt::format("dense weights with wlen {} (expected 0: the shape gives the size)",
+                           wlen);
+      if (wfmt != 0 && wlen < fw::kWeightStreamHeaderBytes)
+        return fmt::format("{} weights with wlen {} (expected at least the {}-byte header)",
+                           fw::to_string(static_cast<fw::WeightFormat>(wfmt)), wlen,
+                           fw::kWeightStreamHeaderBytes);
       if (in.get(kShift) > 62) return fmt::format("shift {} above 62", in.get(kShift));
       if (in.get(kMultiplier) >= (uint64_t{1} << 31) || in.get(kMultiplier2) >= (uint64_t{1} << 31))
         return "multiplier must be below 2^31";

@@ -106,6 +106,11 @@ constexpr Field kWAddr{"w", 5, 32, 32};
 constexpr Field kBiasAddr{"bias", 6, 0, 32};
 constexpr Field kAccAddr{"acc", 6, 32, 32};
 constexpr Field kOutAddr{"out", 7, 0, 32};
+// Weight storage of conv / dwconv (issue 8; firmware/weight_stream.hpp): the format of the
+// weights at `w` in the wbuf (0 dense, 1 packed, 2 bitmask; decoded at the wbuf read port) and,
+// when compressed, the stream's length in bytes (dense: 0, the size follows from the shape).
+constexpr Field kWFormat{"wfmt", 3, 48, 4};
+constexpr Field kWLen{"wlen", 7, 32, 32};
 
 // The operand fields of each opcode, in assembly order (the header fields are implied).
 const std::vector<Field>& operand_fields(Opcode op);
@@ -146,6 +151,7 @@ struct ComputeArgs {
   uint32_t multiplier = 0, multiplier2 = 0, shift = 0;
   uint32_t in = 0, w = 0, bias = 0, acc = 0, out = 0;
   uint32_t flags = 0;
+  uint32_t wfmt = 0, wlen = 0;  // fw::WeightFormat of the weights, compressed stream bytes
 };
 // Throws FirmwareError if a value does not fit its field.
 Instruction make_compute(int chunk_index, const ComputeArgs& a);

@@ -100,7 +100,10 @@ QuantizedNetwork mapping_network(const Network& net, const HwConfig& hw, uint64_
     p.multiplier = 1;
     p.multiplier2 = l.type == LayerType::Add ? 1 : 0;
   }
-  if (needs_fallback(q, hw))
+  // Compressed weights (issue 8) are stored at their true size, which depends on the values.
+  bool compresses = false;
+  for (const ChunkConfig& cc : hw.chunks) compresses = compresses || cc.decompressor.present();
+  if (needs_fallback(q, hw) || compresses)
     for (size_t i = 0; i < net.layers.size(); ++i)
       if (net.layers[i].has_weights()) q.params[i].weights = random_weights(net.layers[i], seed);
   return q;

@@ -155,9 +155,10 @@ ChunkLoad chunk_load(const QuantizedNetwork& q, const HwConfig& hw, const MapOpt
 
 // A quantized network for mapping only: zero biases, unit requantization, and zero weights,
 // except when `hw` needs an operator-kind fallback (mapper/fallback.hpp), whose converted
-// weight width depends on the weights: then the weights quantize() draws from `seed`. The
-// instruction stream, and so every predicted cycle, does not depend on the values otherwise;
-// this skips drawing ResNet-50's 25 M weights and quantize()'s calibration run.
+// weight width depends on the weights, or when a chunk has a weight decompressor (the stored
+// size of compressed weights depends on their values): then the weights quantize() draws from
+// `seed`. The instruction stream, and so every predicted cycle, does not depend on the values
+// otherwise; this skips drawing ResNet-50's 25 M weights and quantize()'s calibration run.
 QuantizedNetwork mapping_network(const Network& net, const HwConfig& hw, uint64_t seed);
 
 // The allocation as a hardware config: the YAML document of `input_hw_path` with the dropped

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "common/errors.hpp"
 #include "firmware/address_map.hpp"
@@ -10,6 +11,7 @@
 #include "mapper/fallback.hpp"
 #include "mapper/layer_deps.hpp"
 #include "mapper/tiling.hpp"
+#include "mapper/weight_store.hpp"
 
 namespace savp::mapper {
 
@@ -215,6 +217,8 @@ struct Prepared {
   Tiling t;
   std::vector<Step> steps;
   std::vector<std::vector<uint64_t>> w_at;
+  std::vector<std::vector<uint32_t>> w_len;  // compressed stream bytes per block (0: dense)
+  fw::WeightFormat wfmt = fw::WeightFormat::Dense;
   uint64_t bias_addr = 0, w_bias_off = 0;
   // The chunks the layer is split across (output-channel blocks in contiguous shares), and
   // per chunk its steps renumbered from 0 (Step::index / tile as TokenPlan counts them).
@@ -448,6 +452,15 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
     prob.prices = energy_prices(hw, table, cc, l.has_weights() ? l.weight_bits : 8);
     prob.what = desc(l);
     prob.only_order = opt.only_order;
+    std::optional<WeightStore> ws;
+    if (kind != TileKind::Pool) {
+      ws.emplace(l, p.weights, kind == TileKind::Depthwise, g.k, g.c, g.kh * g.kw, cc, desc(l));
+      prob.weights = &*ws;
+      if (table && ws->compressed())
+        prob.prices.decompress_pj_per_weight = ws->format() == fw::WeightFormat::Packed
+                                                   ? table->decompress_packed_pj
+                                                   : table->decompress_bitmask_pj;
+    }
     const SearchResult sr = search(prob, opt.objective);
     const Tiling& t = sr.tiling;
     const bool db = t.double_buffered;
@@ -466,8 +479,29 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
     // Weights and biases in DRAM, blocked as the tiles load them.
     pr.kind = kind, pr.g = g, pr.t = t;
     pr.w_at.assign(kblocks, std::vector<uint64_t>(csteps, 0));
-    pr.w_bias_off = weight_bias_offset(kind, g, t.kb, t.cb);
-    if (kind != TileKind::Pool) {
+    pr.w_bias_off = ws && ws->compressed() ? align_up(ws->max_block_bytes(t.kb, t.cb))
+                                           : weight_bias_offset(kind, g, t.kb, t.cb);
+    if (ws && ws->compressed()) {
+      // Every block its own stream, in load order (weight_store.hpp).
+      pr.wfmt = ws->format();
+      pr.w_len.assign(kblocks, std::vector<uint32_t>(csteps, 0));
+      std::vector<uint8_t> wb;
+      for (uint64_t kbi = 0; kbi < kblocks; ++kbi) {
+        const uint64_t k0 = kbi * t.kb, nk = std::min(t.kb, g.k - k0);
+        for (uint64_t cs = 0; cs < csteps; ++cs) {
+          const uint64_t c0 = kind == TileKind::Dense ? cs * t.cb : k0;
+          const uint64_t nc = kind == TileKind::Dense ? std::min(t.cb, g.c - c0) : nk;
+          const std::vector<uint8_t> blk = ws->encode_block(k0, nk, c0, nc);
+          pr.w_at[kbi][cs] = wb.size();
+          pr.w_len[kbi][cs] = u32(blk.size());
+          wb.insert(wb.end(), blk.begin(), blk.end());
+        }
+      }
+      pl.weight_bytes_stored = wb.size();
+      const uint64_t w_base = data.add(std::move(wb));
+      for (auto& row : pr.w_at)
+        for (uint64_t& a : row) a += w_base;
+    } else if (kind != TileKind::Pool) {
       const uint64_t taps = g.kh * g.kw;
       std::vector<uint8_t> wb;
       if (kind == TileKind::Dense) {
@@ -490,9 +524,16 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
                   reinterpret_cast<const uint8_t*>(p.weights.data()) + p.weights.size());
         for (uint64_t kbi = 0; kbi < kblocks; ++kbi) pr.w_at[kbi][0] = kbi * t.kb * taps;
       }
+      pl.weight_bytes_stored = wb.size();
       const uint64_t w_base = data.add(std::move(wb));
       for (auto& row : pr.w_at)
         for (uint64_t& a : row) a += w_base;
+    }
+    if (ws) {
+      pl.weight_format = fw::to_string(ws->format());
+      pl.weight_stream_bits = ws->compressed() ? static_cast<uint32_t>(ws->bits()) : 0;
+      pl.weight_bytes_raw = ws->raw_bytes();
+      pl.weight_nonzero = ws->nonzero();
       std::vector<uint8_t> bb(p.bias.size() * 4);
       for (size_t i = 0; i < p.bias.size(); ++i) {
         const uint32_t v = static_cast<uint32_t>(p.bias[i]);
@@ -580,7 +621,10 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
                    ChunkBuf::Ibuf, {i_off, i_off + rows * s.nc}});
     }
     if (s.load_w) {
-      const uint64_t wbytes = s.nk * g.kh * g.kw * (pr.kind == TileKind::Dense ? s.nc : 1);
+      // The block's stored bytes: its compressed stream when the layer is stored compressed.
+      const uint64_t wbytes = pr.w_len.empty()
+                                  ? s.nk * g.kh * g.kw * (pr.kind == TileKind::Dense ? s.nc : 1)
+                                  : pr.w_len[s.kbi][s.cs];
       v.push_back({pr.w_at[s.kbi][s.cs], wbuf(chunk) + w_off, 1, wbytes, wbytes, wbytes,
                    ChunkBuf::Wbuf, {w_off, w_off + wbytes}});
     }
@@ -793,6 +837,10 @@ MappedNetwork generate(const QuantizedNetwork& q, const HwConfig& hw,
         a.multiplier = static_cast<uint32_t>(p.multiplier);
         a.shift = static_cast<uint32_t>(p.shift);
         a.w = u32(w_off), a.bias = u32(w_off + pr.w_bias_off), a.acc = u32(acc_off);
+        if (!pr.w_len.empty()) {
+          a.wfmt = static_cast<uint32_t>(pr.wfmt);
+          a.wlen = pr.w_len[s.kbi][s.cs];
+        }
         uint32_t f = l.relu ? isa::kFlagRelu : 0;
         if (s.cs > 0) f |= isa::kFlagAccLoad;
         if (!s.last_of_tile) f |= isa::kFlagOutPartial;

@@ -102,6 +102,12 @@ struct LayerPlacement {
   double est_cycles = 0, est_energy_pj = 0;
   uint64_t est_dram_bytes = 0;
   uint64_t candidates = 0;  // tilings the search considered
+  // Weight storage (issue 8; mapper/weight_store.hpp), conv / linear only: the format, the
+  // value width of packed / bitmask streams, the raw weight bytes (one per weight) and the
+  // bytes stored in the image (every block's stream; dense: raw), and non-zero weights.
+  std::string weight_format;  // "dense", "packed", "bitmask"; empty without weights
+  uint32_t weight_stream_bits = 0;
+  uint64_t weight_bytes_raw = 0, weight_bytes_stored = 0, weight_nonzero = 0;
 };
 
 struct MappedNetwork {

@@ -67,6 +67,9 @@ uint64_t compute_cycles(const ChunkConfig& cc, const isa::Instruction& in, uint6
                                                     : ConvDims{oh * ow, 1, kh * kw, c};
       const SystolicCost s = systolic_cost(cc.rows, cc.cols, cc.dataflow, d);
       if (ops) *ops = s.pe_ops;
+      // Compressed weights pass the chunk's decompressor (as chunk::tile_cost() counts them).
+      if (in.get(isa::kWFormat) != 0)
+        return decompress_cost(cc.decompressor, s.cycles, s.filter_reads).cycles;
       return s.cycles;
     }
     case isa::ComputeOp::MaxPool:

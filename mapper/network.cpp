@@ -316,4 +316,13 @@ void finalize(Network& net) {
                       "'input' in the first layer's inputs");
 }
 
+const char* to_string(WeightStorage w) {
+  return weight_storage_names()[static_cast<size_t>(w)].c_str();
+}
+
+const std::vector<std::string>& weight_storage_names() {
+  static const std::vector<std::string> kNames{"auto", "dense", "packed", "bitmask"};
+  return kNames;
+}
+
 }  // namespace savp::mapper

@@ -46,6 +46,13 @@ struct FieldSource {
   SourceLocation location;
 };
 
+// How a conv / linear layer's weights are stored in the firmware image (issue 8;
+// firmware/weight_stream.hpp): chosen by the mapper (auto: the smallest true size the chunk's
+// decompressor supports) or forced by the network description's `weight_format`.
+enum class WeightStorage : uint8_t { Auto = 0, Dense = 1, Packed = 2, Bitmask = 3 };
+const char* to_string(WeightStorage w);  // "auto", "dense", "packed", "bitmask"
+const std::vector<std::string>& weight_storage_names();  // in enum order
+
 struct Layer {
   std::string name;
   LayerType type = LayerType::Conv;
@@ -64,6 +71,7 @@ struct Layer {
   uint32_t act_bits = 8;     // this layer's output activations (maxpool and flatten:
                              // set by finalize() to their input's, they don't requantize)
   double sparsity = 0.0;     // fraction of zero weights, in [0, 1)
+  WeightStorage weight_format = WeightStorage::Auto;  // conv and linear only
 
   // Computed by finalize(): the shapes of inputs[0] (and of every input; add has two equal
   // ones) and of the output.

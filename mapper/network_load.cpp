@@ -38,11 +38,12 @@ struct Defaults {
   std::optional<Value> relu;
   std::optional<Value> batch_norm;
   std::optional<Value> sparsity;
+  std::optional<Value> weight_format;
 };
 
 Defaults read_defaults(const Value& v) {
   Map m = v.as_map();
-  m.check_keys({"op", "weight_bits", "act_bits", "relu", "batch_norm", "sparsity"});
+  m.check_keys({"op", "weight_bits", "act_bits", "relu", "batch_norm", "sparsity", "weight_format"});
   Defaults d;
   d.op = m.find("op");
   d.weight_bits = m.find("weight_bits");
@@ -50,6 +51,7 @@ Defaults read_defaults(const Value& v) {
   d.relu = m.find("relu");
   d.batch_norm = m.find("batch_norm");
   d.sparsity = m.find("sparsity");
+  d.weight_format = m.find("weight_format");
   // Check the values' types now, at their own positions.
   if (d.op) d.op->as_choice(kOps);
   if (d.weight_bits && d.weight_bits->is_map()) {
@@ -63,6 +65,7 @@ Defaults read_defaults(const Value& v) {
   if (d.relu) d.relu->as_bool();
   if (d.batch_norm) d.batch_norm->as_bool();
   if (d.sparsity) d.sparsity->as_double();
+  if (d.weight_format) d.weight_format->as_choice(weight_storage_names());
   return d;
 }
 
@@ -101,11 +104,12 @@ Layer read_layer(const Value& v, const Defaults& d, const std::string& previous)
   switch (l.type) {
     case LayerType::Conv:
       keys.insert(keys.end(), {"op", "out_channels", "kernel", "stride", "padding", "groups",
-                               "relu", "batch_norm", "weight_bits", "act_bits", "sparsity"});
+                               "relu", "batch_norm", "weight_bits", "act_bits", "sparsity",
+                               "weight_format"});
       break;
     case LayerType::Linear:
       keys.insert(keys.end(), {"op", "out_features", "relu", "batch_norm", "weight_bits",
-                               "act_bits", "sparsity"});
+                               "act_bits", "sparsity", "weight_format"});
       break;
     case LayerType::MaxPool:
       keys.insert(keys.end(), {"kernel", "stride", "padding"});
@@ -162,6 +166,8 @@ Layer read_layer(const Value& v, const Defaults& d, const std::string& previous)
       l.fields.push_back(source_of("weight_bits", *d.weight_bits));
     }
     if (auto sp = pick(m, "sparsity", d.sparsity, l)) l.sparsity = sp->as_double();
+    if (auto wf = pick(m, "weight_format", d.weight_format, l))
+      l.weight_format = static_cast<WeightStorage>(wf->as_choice(weight_storage_names()));
     if (auto bn = pick(m, "batch_norm", d.batch_norm, l)) l.batch_norm = bn->as_bool();
   }
   if (weights || l.type == LayerType::Add) {

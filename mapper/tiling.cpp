@@ -85,7 +85,17 @@ struct ComputeCost {
   double cycles = 0;
   double pe_ops = 0, vector_ops = 0;
   double ibuf_bytes = 0, wbuf_bytes = 0, obuf_bytes = 0;
+  double decompress_weights = 0;
 };
+
+// need_of() with the wbuf sized for the layer's largest stored weight block (compressed:
+// the exact stream bytes of the actual weights; weight_store.hpp).
+Need need_for(const LayerProblem& p, uint64_t rb, uint64_t kb, uint64_t cb, bool split) {
+  Need n = need_of(p.kind, p.g, rb, kb, cb, split);
+  if (p.weights && p.weights->compressed() && p.kind != TileKind::Pool)
+    n.wbuf = align_up(p.weights->max_block_bytes(kb, cb)) + kb * kAccBytes;
+  return n;
+}
 
 ComputeCost compute_cost(const LayerProblem& p, uint64_t nr, uint64_t nk, uint64_t nc,
                          bool acc_load, bool out_partial) {
@@ -109,6 +119,15 @@ ComputeCost compute_cost(const LayerProblem& p, uint64_t nr, uint64_t nk, uint64
   r.vector_ops = out_partial ? 0.0 : static_cast<double>(outs);
   r.ibuf_bytes = static_cast<double>(s.ifmap_reads);
   r.wbuf_bytes = static_cast<double>(s.filter_reads + (acc_load ? 0 : nk * kAccBytes));
+  if (p.weights && p.weights->compressed()) {
+    // The decompressor at the wbuf read port (chunk::tile_cost): every weight read is decoded;
+    // the wbuf delivers the stream's bytes (the layer's stored / raw ratio per weight read).
+    r.cycles = static_cast<double>(
+        decompress_cost(cc.decompressor, s.cycles, s.filter_reads).cycles);
+    r.decompress_weights = static_cast<double>(s.filter_reads);
+    r.wbuf_bytes = static_cast<double>(s.filter_reads) * p.weights->ratio() +
+                   static_cast<double>(acc_load ? 0 : nk * kAccBytes);
+  }
   const uint64_t extra = s.ofmap_writes > outs ? s.ofmap_writes - outs : 0;
   r.obuf_bytes = static_cast<double>(2 * extra * kAccBytes + (acc_load ? outs * kAccBytes : 0) +
                                      outs * (out_partial ? kAccBytes : 1));
@@ -179,7 +198,8 @@ TilingCost replay(const LayerProblem& p, const Tiling& t, Objective o, double bo
         at = transfer(at, s.ih * g.w, s.nc, g.c);
       }
       if (s.load_w) {
-        w_b = s.nk * g.kh * g.kw * (p.kind == TileKind::Dense ? s.nc : 1);
+        w_b = p.weights ? p.weights->block_bytes(s.k0, s.nk, s.c0, s.nc)
+                        : s.nk * g.kh * g.kw * (p.kind == TileKind::Dense ? s.nc : 1);
         at = transfer(at, 1, w_b, w_b);
       }
       if (s.load_bias) {
@@ -221,7 +241,8 @@ TilingCost replay(const LayerProblem& p, const Tiling& t, Objective o, double bo
               static_cast<double>(w_b) * e.wbuf_pj_per_byte +
               static_cast<double>(st_b) * e.obuf_pj_per_byte + cc.ibuf_bytes * e.ibuf_pj_per_byte +
               cc.wbuf_bytes * e.wbuf_pj_per_byte + cc.obuf_bytes * e.obuf_pj_per_byte +
-              cc.pe_ops * e.pe_op_pj + cc.vector_ops * e.vector_op_pj;
+              cc.pe_ops * e.pe_op_pj + cc.vector_ops * e.vector_op_pj +
+              cc.decompress_weights * e.decompress_pj_per_weight;
     if (bound < kInf && (s.index & 7) == 7) {
       const double now = std::max({lf, cfree, sfree});
       const double en =
@@ -285,7 +306,7 @@ void add_candidates(const LayerProblem& p, const std::vector<uint64_t>& kbs,
       for (uint64_t kb : kbs) {
         const uint64_t cb = p.kind == TileKind::Dense ? cb0 : kb;
         const bool split = p.kind == TileKind::Dense && cb < g.c;
-        const Need n1 = need_of(p.kind, g, 1, kb, cb, split);
+        const Need n1 = need_for(p, 1, kb, cb, split);
         if (n1.ibuf > IB || n1.obuf > OB) continue;
         const uint64_t kblocks = ceil_div(g.k, kb);
         const uint64_t wslot = align_up(n1.wbuf);
@@ -297,7 +318,7 @@ void add_candidates(const LayerProblem& p, const std::vector<uint64_t>& kbs,
           t.bands = ceil_div(g.oh, rb), t.kblocks = kblocks;
           t.csteps = p.kind == TileKind::Dense ? ceil_div(g.c, cb) : 1;
           if (db && t.bands < kDoubleBufferBands) continue;
-          const Need n = need_of(p.kind, g, rb, kb, cb, split);
+          const Need n = need_for(p, rb, kb, cb, split);
           t.ibuf = n.ibuf, t.wbuf = n.wbuf, t.obuf = n.obuf;
           t.double_buffered = db;
           t.ib_stride = db ? half(cc.ibuf.capacity_bytes) : 0;

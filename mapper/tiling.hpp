@@ -82,6 +82,7 @@
 #include "common/energy_table.hpp"
 #include "common/hw_config.hpp"
 #include "mapper/codegen.hpp"
+#include "mapper/weight_store.hpp"
 
 namespace savp::mapper {
 
@@ -129,6 +130,7 @@ struct EnergyPrices {
   double dram_pj_per_byte = 0;  // DRAM + interconnect
   double ibuf_pj_per_byte = 0, wbuf_pj_per_byte = 0, obuf_pj_per_byte = 0;
   double pe_op_pj = 0, vector_op_pj = 0, instr_pj = 0;
+  double decompress_pj_per_weight = 0;  // the layer's stream format (set with its WeightStore)
   double leak_pj_per_cycle = 0;  // the whole platform's leakage
 };
 EnergyPrices energy_prices(const HwConfig& hw, const EnergyTable* t, const ChunkConfig& cc,
@@ -143,6 +145,10 @@ struct LayerProblem {
   EnergyPrices prices;
   std::string what;                     // the layer, for errors
   std::optional<LoopOrder> only_order;  // MapOptions::only_order
+  // The layer's weight storage (issue 8): when compressed, a block's wbuf footprint and its
+  // LOAD are its stream's exact bytes, and its COMPUTE is paced by the chunk's decompressor.
+  // Null: dense.
+  const WeightStore* weights = nullptr;
 };
 
 // One step of a layer's loop nest.

@@ -32,17 +32,21 @@ void account_energy_and_area(const HwConfig& hw, const EnergyTable& t,
                              const ActivityCounts& act, RunResult& r) {
   EnergyReport& e = r.energy;
   e = EnergyReport{};
-  double compute = 0, vector = 0;
+  double compute = 0, vector = 0, decompress = 0;
   for (size_t i = 0; i < hw.chunks.size() && i < act.chunks.size(); ++i) {
     const ChunkConfig& c = hw.chunks[i];
     double pj = 0;
     for (const auto& [bits, ops] : act.chunks[i].pe_ops_by_bits)
       pj += static_cast<double>(ops) * t.pe_op(c.kind, bits);
     double vpj = static_cast<double>(act.chunks[i].vector_ops) * t.vector_op_pj;
+    // Weight decompression at the wbuf read port (issue 8): pJ per decoded weight by format.
+    double dpj = static_cast<double>(act.chunks[i].decompressed_packed) * t.decompress_packed_pj +
+                 static_cast<double>(act.chunks[i].decompressed_bitmask) * t.decompress_bitmask_pj;
     compute += pj;
     vector += vpj;
+    decompress += dpj;
     e.by_kind[to_string(c.kind)] += pj;
-    e.by_engine[c.name] = pj + vpj;
+    e.by_engine[c.name] = pj + vpj + dpj;
   }
   double sram = 0;
   for (BufferReport& b : r.buffers) {
@@ -68,6 +72,7 @@ void account_energy_and_area(const HwConfig& hw, const EnergyTable& t,
 
   e.by_component["compute"] = compute;
   e.by_component["vector"] = vector;
+  e.by_component["decompress"] = decompress;
   e.by_component["sram"] = sram;
   e.by_component["dram"] = dram;
   e.by_component["interconnect"] = noc;

@@ -15,6 +15,7 @@ namespace savp {
 struct ChunkActivity {
   std::map<int, uint64_t> pe_ops_by_bits;  // weight bits -> accumulate steps
   uint64_t vector_ops = 0;
+  uint64_t decompressed_packed = 0, decompressed_bitmask = 0;  // weights its decompressor decoded
 };
 
 struct ActivityCounts {

@@ -147,7 +147,9 @@ struct Platform::Impl {
     bool seen = false;
     sc_core::sc_time first, last;
     uint64_t instructions = 0, compute_cycles = 0, pe_ops = 0, vector_ops = 0, dma_bytes = 0;
-    double compute_pj = 0.0;  // PE + vector energy
+    uint64_t decompress_cycles = 0;
+    double compute_pj = 0.0;  // PE + vector + decompressor energy
+    double decompress_pj = 0.0;
     int chunk = -1;
   };
   std::vector<LayerAcc> layer_acc;
@@ -190,6 +192,14 @@ void Platform::Impl::install_layer_observer(const fw::Image& img, const RunOptio
       const chunk::TileCost cost = chunk::tile_cost(cc, in);
       a.vector_ops += cost.vector_ops;
       a.compute_pj += static_cast<double>(cost.vector_ops) * energy.vector_op_pj;
+      if (cost.decompress_weights > 0) {
+        const double d = static_cast<double>(cost.decompress_weights) *
+                         (in.get(isa::kWFormat) == 1 ? energy.decompress_packed_pj
+                                                     : energy.decompress_bitmask_pj);
+        a.decompress_cycles += cost.decompress_cycles;
+        a.decompress_pj += d;
+        a.compute_pj += d;
+      }
       const isa::ComputeOp op = in.compute_op();
       if (op == isa::ComputeOp::Conv || op == isa::ComputeOp::DwConv) {
         a.pe_ops += cost.pe_ops;
@@ -238,6 +248,13 @@ void Platform::Impl::fill_layers(const RunOptions& opt, RunResult& r) const {
     l.pe_ops = a.pe_ops;
     l.vector_ops = a.vector_ops;
     l.dma_bytes = a.dma_bytes;
+    if (s < opt.layer_weights.size()) {
+      l.weight_format = opt.layer_weights[s].format;
+      l.weight_bytes_raw = opt.layer_weights[s].raw_bytes;
+      l.weight_bytes_stored = opt.layer_weights[s].stored_bytes;
+    }
+    l.decompress_cycles = a.decompress_cycles;
+    l.decompress_energy_pj = a.decompress_pj;
     l.energy_pj = a.compute_pj +
                   (all_bytes ? moved * static_cast<double>(a.dma_bytes) / all_bytes : 0.0) +
                   (all_instrs ? ctrl_pj * static_cast<double>(a.instructions) / all_instrs : 0.0) +
@@ -254,6 +271,10 @@ void Platform::Impl::fill_layers(const RunOptions& opt, RunResult& r) const {
     t.pe_ops += l.pe_ops;
     t.vector_ops += l.vector_ops;
     t.dma_bytes += l.dma_bytes;
+    t.weight_bytes_raw += l.weight_bytes_raw;
+    t.weight_bytes_stored += l.weight_bytes_stored;
+    t.decompress_cycles += l.decompress_cycles;
+    t.decompress_energy_pj += l.decompress_energy_pj;
     t.energy_pj += l.energy_pj;
     r.layers.push_back(std::move(l));
   }
@@ -391,6 +412,9 @@ RunResult Platform::Impl::collect(const RunOptions& opt, double wall_s) {
       er.kind = to_string(c.config().kind);
       er.pe_ops = c.stats().pe_ops;
       er.vector_ops = c.stats().vector_ops;
+      er.decompress_cycles = c.stats().decompress_cycles;
+      er.decompressed_weights =
+          c.stats().decompressed_weights[1] + c.stats().decompressed_weights[2];
       double pes = static_cast<double>(c.config().rows) * c.config().cols;
       er.pe_utilization = r.cycles ? er.pe_ops / (static_cast<double>(r.cycles) * pes) : 0.0;
     }
@@ -439,7 +463,9 @@ RunResult Platform::Impl::collect(const RunOptions& opt, double wall_s) {
 
   ActivityCounts act;
   for (const auto& c : chunks)
-    act.chunks.push_back(ChunkActivity{c->stats().pe_ops_by_bits, c->stats().vector_ops});
+    act.chunks.push_back(ChunkActivity{c->stats().pe_ops_by_bits, c->stats().vector_ops,
+                                       c->stats().decompressed_weights[1],
+                                       c->stats().decompressed_weights[2]});
   act.interconnect_bytes = noc->stats().bytes;
   act.controller_instructions = ctrl->stats().instructions;
   account_energy_and_area(hw, energy, act, r);

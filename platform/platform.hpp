@@ -26,6 +26,12 @@ struct LayerSpan {
   uint64_t predicted_cycles = 0, roofline_cycles = 0;
 };
 
+// The mapper's weight storage of one layer span (issue 8; LayerReport's weight fields).
+struct LayerWeights {
+  std::string format;  // "dense", "packed", "bitmask"; empty: no weights
+  uint64_t raw_bytes = 0, stored_bytes = 0;
+};
+
 struct RunOptions {
   bool functional = true;       // compute real outputs on the chunks
   double max_sim_time_us = 0;   // stop a run that simulates longer (0 = no limit)
@@ -34,6 +40,7 @@ struct RunOptions {
   double max_wall_s = 0;
   std::string image_name;       // for the report
   std::vector<LayerSpan> layers;  // when non-empty, RunResult::layers is filled
+  std::vector<LayerWeights> layer_weights;  // empty, or one per entry of `layers`
   TraceOptions trace;           // --trace timeline, --vcd waveforms (platform/trace/)
   // When set, every request that reaches the DRAM is written here in DRAMSys's .stl format
   // (.rstl: relative timestamps), in DRAM tCK cycles from the start of the run

@@ -41,6 +41,8 @@ json report_json(const RunResult& r) {
       je["pe_ops"] = e.pe_ops;
       je["vector_ops"] = e.vector_ops;
       je["pe_utilization"] = e.pe_utilization;
+      je["decompress_cycles"] = e.decompress_cycles;
+      je["decompressed_weights"] = e.decompressed_weights;
     }
     engines.push_back(je);
   }
@@ -97,7 +99,13 @@ json report_json(const RunResult& r) {
                   {"vector_ops", l.vector_ops},
                   {"dma_bytes", l.dma_bytes},
                   {"energy_pj", l.energy_pj},
-                  {"pe_utilization", l.pe_utilization}};
+                  {"pe_utilization", l.pe_utilization},
+                  {"weight_format", l.weight_format},
+                  {"weight_bytes_raw", l.weight_bytes_raw},
+                  {"weight_bytes_stored", l.weight_bytes_stored},
+                  {"compression_ratio", l.compression_ratio()},
+                  {"decompress_cycles", l.decompress_cycles},
+                  {"decompress_energy_pj", l.decompress_energy_pj}};
     };
     json layers = json::array();
     for (const LayerReport& l : r.layers) layers.push_back(layer_json(l));
@@ -106,7 +114,12 @@ json report_json(const RunResult& r) {
     t.erase("name");
     t.erase("op");
     t.erase("chunk");
+    t.erase("weight_format");
     j["totals"] = t;
+    // Model size in memory (issue 8): the conv / linear weights raw and as stored.
+    j["model_size"] = {{"weight_bytes_raw", r.totals.weight_bytes_raw},
+                       {"weight_bytes_stored", r.totals.weight_bytes_stored},
+                       {"compression_ratio", r.totals.compression_ratio()}};
   }
   json outs = json::object();
   for (const auto& [name, bytes] : r.outputs) outs[name] = {{"bytes", bytes.size()}};
@@ -156,6 +169,19 @@ std::string report_text(const RunResult& r) {
     };
     for (const LayerReport& l : r.layers) row(l, l.name);
     row(r.totals, "total");
+    if (r.totals.weight_bytes_raw > 0) {
+      s += fmt::format("\n{:<16} {:<8} {:>12} {:>12} {:>7} {:>12} {:>13}\n", "weights", "format",
+                       "raw B", "stored B", "ratio", "decomp cyc", "decomp energy");
+      for (const LayerReport& l : r.layers)
+        if (l.weight_bytes_raw > 0)
+          s += fmt::format("{:<16} {:<8} {:>12} {:>12} {:>6.2f}x {:>12} {:>13}\n", l.name,
+                           l.weight_format, l.weight_bytes_raw, l.weight_bytes_stored,
+                           l.compression_ratio(), l.decompress_cycles, pj(l.decompress_energy_pj));
+      s += fmt::format("{:<16} {:<8} {:>12} {:>12} {:>6.2f}x {:>12} {:>13}\n", "model", "-",
+                       r.totals.weight_bytes_raw, r.totals.weight_bytes_stored,
+                       r.totals.compression_ratio(), r.totals.decompress_cycles,
+                       pj(r.totals.decompress_energy_pj));
+    }
     if (r.totals.predicted_cycles > 0 && r.totals.cycles > 0)
       s += fmt::format("predicted / simulated cycles: {:.3f}\n",
                        static_cast<double>(r.totals.predicted_cycles) / r.totals.cycles);

@@ -20,6 +20,8 @@ struct EngineReport {
   uint64_t pe_ops = 0;
   uint64_t vector_ops = 0;
   double pe_utilization = 0.0;  // pe_ops / (total cycles x PEs)
+  uint64_t decompress_cycles = 0;  // its weight decompressor busy (issue 8)
+  uint64_t decompressed_weights = 0;
   // DMA only.
   uint64_t bytes = 0;
   uint64_t bursts = 0;
@@ -99,6 +101,17 @@ struct LayerReport {
   uint64_t dma_bytes = 0;
   double energy_pj = 0.0;
   double pe_utilization = 0.0;
+  // Weight storage (issue 8), from the caller (the mapper): format, bytes of the weights raw
+  // (one per weight) and as stored in the image; and from the run: the decompressor's busy
+  // cycles and energy on the layer's COMPUTE instructions (included in energy_pj).
+  std::string weight_format;  // "dense", "packed", "bitmask"; empty without weights
+  uint64_t weight_bytes_raw = 0, weight_bytes_stored = 0;
+  uint64_t decompress_cycles = 0;
+  double decompress_energy_pj = 0.0;
+  // raw / stored (1 for dense; 0 without weights)
+  double compression_ratio() const {
+    return weight_bytes_stored ? static_cast<double>(weight_bytes_raw) / weight_bytes_stored : 0.0;
+  }
 };
 
 struct RunResult {

@@ -55,6 +55,12 @@ sc_core::sc_time Chunk::execute(const isa::Instruction& in, sc_core::sc_time sta
     stats_.pe_ops += cost.pe_ops;
     stats_.pe_ops_by_bits[static_cast<int>(in.get(isa::kWBits))] += cost.pe_ops;
   }
+  if (cost.decompress_weights > 0) {
+    const uint64_t f = in.get(isa::kWFormat);
+    if (f < 3) stats_.decompressed_weights[f] += cost.decompress_weights;
+    stats_.decompress_cycles += cost.decompress_cycles;
+    stats_.decompress_stall_cycles += cost.decompress_stall_cycles;
+  }
   ibuf_.add_local_traffic(cost.ibuf_read_bytes, 0);
   wbuf_.add_local_traffic(cost.wbuf_read_bytes, 0);
   obuf_.add_local_traffic(cost.obuf_read_bytes, cost.obuf_write_bytes);

@@ -24,6 +24,10 @@ struct ChunkStats {
   uint64_t pe_ops = 0;
   std::map<int, uint64_t> pe_ops_by_bits;  // weight bits -> accumulate steps
   uint64_t vector_ops = 0;
+  // Weight decompressor (issue 8): weights decoded per stream format (fw::WeightFormat 1
+  // packed, 2 bitmask; index 0 unused), its busy cycles and the cycles it added to tiles.
+  uint64_t decompressed_weights[3] = {0, 0, 0};
+  uint64_t decompress_cycles = 0, decompress_stall_cycles = 0;
   void reset() { *this = ChunkStats{}; }
 };
 

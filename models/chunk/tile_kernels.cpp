@@ -13,6 +13,7 @@
 #include "common/arith.hpp"
 #include "common/errors.hpp"
 #include "common/tile_timing.hpp"
+#include "firmware/weight_stream.hpp"
 
 namespace savp::chunk {
 
@@ -31,6 +32,8 @@ struct Tile {
   int32_t m, m2;
   uint64_t in, w, bias, acc, out;
   bool relu, acc_load, out_partial, no_bias;
+  fw::WeightFormat wfmt;
+  uint64_t wlen;  // compressed stream bytes (0: dense)
 
   bool is_conv() const { return op == ComputeOp::Conv || op == ComputeOp::DwConv; }
   bool uses_bias() const { return is_conv() && !no_bias && !acc_load; }
@@ -57,6 +60,8 @@ Tile decode_tile(const isa::Instruction& in) {
   uint32_t f = in.flags();
   t.relu = f & isa::kFlagRelu, t.acc_load = f & isa::kFlagAccLoad;
   t.out_partial = f & isa::kFlagOutPartial, t.no_bias = f & isa::kFlagNoBias;
+  t.wfmt = static_cast<fw::WeightFormat>(in.get(isa::kWFormat));
+  t.wlen = in.get(isa::kWLen);
   return t;
 }
 
@@ -87,7 +92,7 @@ Operands operands_of(const Tile& t) {
     case ComputeOp::DwConv: {
       uint64_t wbytes = t.op == ComputeOp::Conv ? t.k * t.kh * t.kw * t.c : t.c * t.kh * t.kw;
       ops.add("in", kIbuf, t.in, t.ih * t.iw * t.c);
-      ops.add("w", kWbuf, t.w, wbytes);
+      ops.add("w", kWbuf, t.w, t.wfmt == fw::WeightFormat::Dense ? wbytes : t.wlen);
       if (t.uses_bias()) ops.add("bias", kWbuf, t.bias, t.k * kAccBytes);
       if (t.reads_acc() || t.writes_acc()) ops.add("acc", kObuf, t.acc, outs * kAccBytes);
       if (t.writes_out()) ops.add("out", kObuf, t.out, outs);
@@ -105,6 +110,12 @@ Operands operands_of(const Tile& t) {
       break;
   }
   return ops;
+}
+
+std::string bits_list(const DecompressorConfig& d) {
+  std::string s;
+  for (uint32_t b : d.packed_bits) s += (s.empty() ? "" : ", ") + std::to_string(b);
+  return s.empty() ? "none" : s;
 }
 
 std::string where(const ChunkConfig& cfg, const Tile& t) {
@@ -362,6 +373,18 @@ void check_tile(const ChunkConfig& cfg, const isa::Instruction& in) {
       throw SimulationError(fmt::format("{}: wbits {} not supported (chunk supports {})",
                                         where(cfg, t), t.wbits, bits));
     }
+    if (t.wfmt != fw::WeightFormat::Dense) {
+      const DecompressorConfig& d = cfg.decompressor;
+      const bool ok = t.wfmt == fw::WeightFormat::Packed ? d.packed : d.bitmask;
+      if (!ok) {
+        std::string fmts = "dense";
+        if (d.packed) fmts += ", packed";
+        if (d.bitmask) fmts += ", bitmask";
+        throw SimulationError(fmt::format(
+            "{}: weights in {} format, but the chunk's decompressor decodes only {}",
+            where(cfg, t), fw::to_string(t.wfmt), fmts));
+      }
+    }
   } else if (in.flags() & (isa::kFlagAccLoad | isa::kFlagOutPartial)) {
     throw SimulationError(
         fmt::format("{}: acc_load / out_partial apply to conv and dwconv only", where(cfg, t)));
@@ -413,10 +436,32 @@ void execute_tile(const ChunkConfig& cfg, const isa::Instruction& in, const Tile
       const AccIo io{t, b.wbuf.data + (t.uses_bias() ? t.bias : 0),
                      b.obuf.data + (t.reads_acc() || t.writes_acc() ? t.acc : 0),
                      i8(b.obuf, t.writes_out() ? t.out : 0)};
+      const int8_t* w = i8(b.wbuf, t.w);
+      // A compressed stream is decoded as the read port would deliver it (the kernels then
+      // see the dense weights); a bad stream is a fault of this instruction.
+      std::vector<int8_t> decoded;
+      if (t.wfmt != fw::WeightFormat::Dense) {
+        const uint64_t count = t.op == ComputeOp::Conv ? t.k * t.kh * t.kw * t.c
+                                                       : t.c * t.kh * t.kw;
+        decoded.resize(count);
+        fw::WeightStreamInfo info;
+        try {
+          info = fw::decode_weights(t.wfmt, b.wbuf.data + t.w, t.wlen, count, decoded.data());
+        } catch (const FirmwareError& e) {
+          throw SimulationError(fmt::format("{}: weights at wbuf [{}, {}): {}", where(cfg, t), t.w,
+                                            t.w + t.wlen, e.what()));
+        }
+        if (!cfg.decompressor.supports_bits(static_cast<uint32_t>(info.bits)))
+          throw SimulationError(fmt::format(
+              "{}: weights at wbuf [{}, {}): {}-bit values, which the chunk's decompressor does "
+              "not decode (packed_bits {})",
+              where(cfg, t), t.w, t.w + t.wlen, info.bits, bits_list(cfg.decompressor)));
+        w = decoded.data();
+      }
       if (t.op == ComputeOp::Conv)
-        dispatch_kind<ConvFn>(t.kind, t, i8(b.ibuf, t.in), i8(b.wbuf, t.w), io);
+        dispatch_kind<ConvFn>(t.kind, t, i8(b.ibuf, t.in), w, io);
       else
-        dispatch_kind<DwConvFn>(t.kind, t, i8(b.ibuf, t.in), i8(b.wbuf, t.w), io);
+        dispatch_kind<DwConvFn>(t.kind, t, i8(b.ibuf, t.in), w, io);
       break;
     }
     case ComputeOp::MaxPool:
@@ -453,6 +498,19 @@ TileCost tile_cost(const ChunkConfig& cfg, const isa::Instruction& in) {
       c.utilization = s.utilization;
       c.ibuf_read_bytes = s.ifmap_reads;
       c.wbuf_read_bytes = s.filter_reads + (t.uses_bias() ? t.k * kAccBytes : 0);
+      if (t.wfmt != fw::WeightFormat::Dense) {
+        // The array reads the weights through the decompressor: the wbuf delivers the stream's
+        // bytes (wlen per pass over the tile's count weights) and the decoder may pace the tile.
+        const uint64_t count = t.op == ComputeOp::Conv ? t.k * t.kh * t.kw * t.c
+                                                       : t.c * t.kh * t.kw;
+        const DecompressCost dc = decompress_cost(cfg.decompressor, s.cycles, s.filter_reads);
+        c.cycles = dc.cycles;
+        c.decompress_weights = s.filter_reads;
+        c.decompress_cycles = dc.decode_cycles;
+        c.decompress_stall_cycles = dc.stall_cycles;
+        c.wbuf_read_bytes = (s.filter_reads * t.wlen + count - 1) / count +
+                            (t.uses_bias() ? t.k * kAccBytes : 0);
+      }
       // Row folds beyond the first (ws/is) read-modify-write int32 partials in the obuf.
       const uint64_t extra = s.ofmap_writes > outs ? s.ofmap_writes - outs : 0;
       c.obuf_read_bytes = extra * kAccBytes + (t.acc_load ? outs * kAccBytes : 0);

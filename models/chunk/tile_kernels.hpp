@@ -26,6 +26,9 @@ struct TileCost {
   uint64_t vector_ops = 0;  // pooling compares/adds, residual adds, requantizations
   uint64_t ibuf_read_bytes = 0, wbuf_read_bytes = 0, obuf_read_bytes = 0, obuf_write_bytes = 0;
   double utilization = 0.0;  // PE array (conv) or vector lanes (pool/add) busy fraction
+  // Compressed weights (wfmt != dense): weights decoded, decoder busy cycles, and the cycles
+  // the decoder adds to the array's (common/tile_timing.hpp decompress_cost).
+  uint64_t decompress_weights = 0, decompress_cycles = 0, decompress_stall_cycles = 0;
 };
 
 // Cost of a COMPUTE instruction on the chunk.
