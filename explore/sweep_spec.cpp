@@ -490,7 +490,10 @@ std::string params_json(const SweepSpec& spec, const Point& p) {
     else
       j[spec.parameters[k].path] = p.values[k].text;
   }
-  return j.dump();
+  // A spec's paths and values are bytes from the YAML file: invalid UTF-8 must not make the
+  // JSON writer throw (its type_error is no savp::Error: savp sweep died on it, found by
+  // fuzz_sweep_spec); it becomes U+FFFD, and apply_point reports the path as unknown.
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 }  // namespace savp::explore

@@ -242,3 +242,25 @@ TEST(SweepSpec, IntegerValuesBeyondInt64PrintAsDoubles) {
 }
 
 }  // namespace
+
+namespace {
+
+// Found by fuzz_sweep_spec (tests/fuzz/sweep_spec/invalid_utf8_path.yaml): a parameter path
+// with a byte that is not UTF-8 made params_json throw nlohmann's type_error, which savp sweep
+// did not expect (it died); the byte becomes U+FFFD and the path is an unknown field.
+TEST(SweepSpecErrors, APathThatIsNotUtf8IsAnUnknownFieldNotACrash) {
+  SweepSpec s = spec_of("parameters:\n  - {path: \"chunks[*].wb\x89uf.capacity_bytes\", "
+                        "values: [16384]}\n");
+  const std::vector<Point> pts = sample_points(s);
+  ASSERT_EQ(pts.size(), 1u);
+  EXPECT_EQ(params_json(s, pts[0]), "{\"chunks[*].wb\xEF\xBF\xBDuf.capacity_bytes\":16384}");
+  try {
+    apply_point(s, pts[0]);
+    ADD_FAILURE() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("test.yaml:4:"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("has no field"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
