@@ -196,7 +196,8 @@ ResultStore ResultStore::open_for_sweep(const std::string& path, const SweepInfo
                "INSERT INTO sweep (key, schema_version, spec_hash, name, spec_path, "
                "spec_text, points, networks) VALUES (1, ?, ?, ?, ?, ?, ?, ?)",
                path);
-      const std::string nets = nlohmann::json(want.networks).dump();
+      const std::string nets = nlohmann::json(want.networks)
+                                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       sqlite3_bind_int(ins.s, 1, kSchemaVersion);
       sqlite3_bind_text(ins.s, 2, want.hash.c_str(), -1, SQLITE_TRANSIENT);
       sqlite3_bind_text(ins.s, 3, want.name.c_str(), -1, SQLITE_TRANSIENT);

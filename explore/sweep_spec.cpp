@@ -55,8 +55,11 @@ uint64_t fnv1a(uint64_t h, const std::string& s) {
   return (h ^ 0xff) * 0x100000001b3ull;  // a separator, so ("ab","c") != ("a","bc")
 }
 
+// Integers print without a fraction while they fit an int64 exactly; beyond that (an integer
+// range that grows past 9e15) llround's result is unspecified, so they print as doubles.
 std::string number_text(double v, bool integer) {
-  if (integer) return fmt::format("{}", static_cast<int64_t>(std::llround(v)));
+  if (integer && std::fabs(v) < 9e15)
+    return fmt::format("{}", static_cast<int64_t>(std::llround(v)));
   return fmt::format("{}", v);
 }
 
@@ -107,16 +110,27 @@ Parameter parse_parameter(const Value& v) {
   if (auto s = rm.find("step")) {
     const double step = s->as_positive_double();
     const bool integer = is_integer(lo) && is_integer(step);
-    const uint64_t n = static_cast<uint64_t>(std::floor((hi - lo) / step + 1e-9)) + 1;
-    if (n > kMaxPoints) s->fail(fmt::format("{} values is too many", n), "at most 1000000");
+    // Counted in double first: (hi - lo) / step can be far beyond uint64 (min -1e300, max 1e300,
+    // or a step of 1e-300), and converting such a double to an integer is undefined.
+    const double count = std::floor((hi - lo) / step + 1e-9) + 1;
+    if (!(count <= static_cast<double>(kMaxPoints)))
+      s->fail(fmt::format("{:g} values is too many", count), "at most 1000000 values");
+    const uint64_t n = static_cast<uint64_t>(count);
     for (uint64_t i = 0; i < n; ++i) p.values.push_back(number_value(lo + i * step, integer));
   } else if (auto f = rm.find("factor")) {
     const double factor = f->as_double();
     if (!(factor > 1.0)) f->fail("a factor must be above 1, got " + f->describe(), "> 1");
     if (!(lo > 0)) rm.at("min").fail("a geometric range needs min > 0", "> 0");
     const bool integer = is_integer(lo) && is_integer(factor);
-    for (double x = lo; x <= hi * (1 + 1e-12); x *= factor)
+    // Bounded like a step range: a factor just above 1 over a wide range (1.0000001 from 1e-300
+    // to 1e300) would otherwise fill memory; and x stays finite (max near the largest double).
+    for (double x = lo; x <= hi * (1 + 1e-12) && std::isfinite(x); x *= factor) {
+      if (p.values.size() == kMaxPoints)
+        f->fail(fmt::format("more than {} values from {:g} to {:g} by a factor of {:g}",
+                            kMaxPoints, lo, hi, factor),
+                "at most 1000000 values");
       p.values.push_back(number_value(x, integer));
+    }
   } else {
     p.continuous = true;
     p.integer = is_integer(lo) && is_integer(hi);
@@ -476,7 +490,10 @@ std::string params_json(const SweepSpec& spec, const Point& p) {
     else
       j[spec.parameters[k].path] = p.values[k].text;
   }
-  return j.dump();
+  // A spec's paths and values are bytes from the YAML file: invalid UTF-8 must not make the
+  // JSON writer throw (its type_error is no savp::Error: savp sweep died on it, found by
+  // fuzz_sweep_spec); it becomes U+FFFD, and apply_point reports the path as unknown.
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 }  // namespace savp::explore

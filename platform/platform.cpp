@@ -120,7 +120,10 @@ struct Platform::Impl {
     const uint64_t start = std::max(now, ctrl->end_time()).value();
     const uint64_t q = sc_core::sc_time(hw.simulation.quantum_ns, sc_core::SC_NS).value();
     const uint64_t aligned = q == 0 ? start : (start + q - 1) / q * q;
-    if (aligned > now.value()) sc_core::sc_start(sc_core::sc_time::from_value(aligned) - now);
+    if (aligned > now.value()) {
+      sc_core::sc_start(sc_core::sc_time::from_value(aligned) - now);
+      models::resync_main_stack();
+    }
   }
 
   void reset_all() {
@@ -308,14 +311,20 @@ namespace {
 bool run_kernel(double max_wall_s, double quantum_ns, std::chrono::steady_clock::time_point t0) {
   if (max_wall_s <= 0) {
     sc_core::sc_start();
+    models::resync_main_stack();  // the caller throws on a failed run (kernel_context.hpp)
     return false;
   }
   const sc_core::sc_time slice(std::max(100.0 * quantum_ns, 1000.0), sc_core::SC_NS);
   for (;;) {
     sc_core::sc_start(slice, sc_core::SC_EXIT_ON_STARVATION);
-    if (!sc_core::sc_pending_activity()) return false;
-    if (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > max_wall_s)
-      return true;
+    const bool done = !sc_core::sc_pending_activity();
+    const bool late =
+        !done &&
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > max_wall_s;
+    if (done || late) {
+      models::resync_main_stack();
+      return late;
+    }
   }
 }
 }  // namespace
@@ -363,7 +372,10 @@ RunResult Platform::run(const fw::Image& img, const RunOptions& opt) {
     if (tracing) tracing->finish(false, msg);
     tracing.reset();
     p.ctrl->abort_run();
-    if (sc_core::sc_pending_activity()) sc_core::sc_start();  // let blocked threads unwind
+    if (sc_core::sc_pending_activity()) {
+      sc_core::sc_start();  // let blocked threads unwind
+      models::resync_main_stack();
+    }
     throw SimulationError(msg + "\nengine states:\n" + states);
   }
   if (tracing) tracing->finish(true, "");

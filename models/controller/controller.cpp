@@ -150,7 +150,8 @@ void Controller::fetch_thread() {
     armed_ = false;
     const uint32_t block = cfg_.fetch_block_instrs;
     const int num_chunks = static_cast<int>(engines_.size()) - isa::kFirstChunkEngine;
-    std::vector<uint8_t> cur, next;
+    std::vector<uint8_t>& cur = fetch_cur_;  // members, not locals: see controller.hpp
+    std::vector<uint8_t>& next = fetch_next_;
     sc_time t = run_start_, next_ready;
     try {
       next_ready = fetch_block(code_base_, static_cast<uint32_t>(std::min<uint64_t>(block, num_instrs_)),

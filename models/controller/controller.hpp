@@ -119,6 +119,13 @@ class Controller : public sc_core::sc_module {
   ControllerStats stats_;
   InstrObserver observer_;
   tlm::tlm_generic_payload trans_;
+  // The instruction blocks being dispatched and prefetched. They are members, not locals of
+  // fetch_thread, because a deadlocked run leaves the threads blocked in wait() for good (no
+  // event will ever resume them), and SystemC frees a thread's coroutine stack without
+  // unwinding it when the process is destroyed: anything a thread owns on its stack across a
+  // wait() would leak once per failed run. So no thread of this class holds an owning local
+  // (a container, a string) across a wait(); what it keeps there is plain data.
+  std::vector<uint8_t> fetch_cur_, fetch_next_;
 };
 
 }  // namespace savp::models

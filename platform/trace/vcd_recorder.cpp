@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "common/errors.hpp"
+#include "models/base/kernel_context.hpp"
 
 namespace savp::trace {
 
@@ -171,8 +172,10 @@ void VcdRecorder::close() {
   open_ = false;
   // SystemC writes a time step's values to the file when the next time step begins: one
   // more resolution tick (no process runs) makes it write the run's last changes.
-  if (sc_core::sc_get_status() == sc_core::SC_PAUSED)
+  if (sc_core::sc_get_status() == sc_core::SC_PAUSED) {
     sc_core::sc_start(sc_core::sc_get_time_resolution());
+    models::resync_main_stack();  // this may throw below (models/base/kernel_context.hpp)
+  }
   sc_core::sc_close_vcd_trace_file(tf_);
   tf_ = nullptr;
   const std::string written = base_ + ".vcd";

@@ -197,3 +197,70 @@ TEST(SweepSpec, ShippedSweepsLoad) {
 }
 
 }  // namespace
+
+namespace {
+
+// Regression tests for what fuzzing the spec parser (tests/fuzz/fuzz_sweep_spec.cpp) is after.
+// A step range's count was converted to uint64 before the 1e6 check: (max - min) / step far
+// beyond 2^64 is undefined behaviour (UBSan: float-cast-overflow) and could pass the check.
+TEST(SweepSpecErrors, AStepRangeBeyondAnyIntegerIsTooManyValues) {
+  std::string e = error_of(
+      "parameters:\n  - {path: clock_mhz, range: {min: -1e300, max: 1e300, step: 1}}\n");
+  EXPECT_NE(e.find("test.yaml:4:"), std::string::npos) << e;
+  EXPECT_NE(e.find("values is too many"), std::string::npos) << e;
+  e = error_of("parameters:\n  - {path: clock_mhz, range: {min: 1, max: 2, step: 1e-300}}\n");
+  EXPECT_NE(e.find("values is too many"), std::string::npos) << e;
+  EXPECT_NE(e.find("at most 1000000 values"), std::string::npos) << e;
+}
+
+// A geometric range had no bound at all: factor 1.0000001 from 1e-300 to 1e300 is 1.4e10
+// values (minutes of work and ~600 GB before this check).
+TEST(SweepSpecErrors, AGeometricRangeIsBoundedLikeAStepRange) {
+  std::string e = error_of(
+      "parameters:\n  - {path: clock_mhz, range: {min: 1e-300, max: 1e300, factor: 1.0000001}}\n");
+  EXPECT_NE(e.find("test.yaml:4:"), std::string::npos) << e;
+  EXPECT_NE(e.find("more than 1000000 values"), std::string::npos) << e;
+  // Up to the largest double: x * factor overflows to inf, which is not a value.
+  SweepSpec s = spec_of(
+      "parameters:\n  - {path: clock_mhz, range: {min: 1e307, max: 1.7e308, factor: 10}}\n");
+  ASSERT_EQ(s.parameters[0].values.size(), 2u);
+  EXPECT_EQ(s.parameters[0].values[1].text, "1e+308");
+}
+
+// An integer range past int64 was written into the config as llround's unspecified result
+// (-9223372036854775808 on x86-64), a value nobody asked for; it prints as a double now.
+TEST(SweepSpec, IntegerValuesBeyondInt64PrintAsDoubles) {
+  SweepSpec s = spec_of(
+      "parameters:\n  - {path: clock_mhz, range: {min: 1000000000000000, max: 1e20, "
+      "factor: 10}}\n");
+  const auto& v = s.parameters[0].values;
+  ASSERT_EQ(v.size(), 6u);  // 1e15 .. 1e20
+  EXPECT_EQ(v[0].text, "1000000000000000");
+  EXPECT_EQ(v[4].text, "1e+19");
+  EXPECT_EQ(v[5].text, "1e+20");
+  EXPECT_DOUBLE_EQ(v[5].number, 1e20);
+}
+
+}  // namespace
+
+namespace {
+
+// Found by fuzz_sweep_spec (tests/fuzz/sweep_spec/invalid_utf8_path.yaml): a parameter path
+// with a byte that is not UTF-8 made params_json throw nlohmann's type_error, which savp sweep
+// did not expect (it died); the byte becomes U+FFFD and the path is an unknown field.
+TEST(SweepSpecErrors, APathThatIsNotUtf8IsAnUnknownFieldNotACrash) {
+  SweepSpec s = spec_of("parameters:\n  - {path: \"chunks[*].wb\x89uf.capacity_bytes\", "
+                        "values: [16384]}\n");
+  const std::vector<Point> pts = sample_points(s);
+  ASSERT_EQ(pts.size(), 1u);
+  EXPECT_EQ(params_json(s, pts[0]), "{\"chunks[*].wb\xEF\xBF\xBDuf.capacity_bytes\":16384}");
+  try {
+    apply_point(s, pts[0]);
+    ADD_FAILURE() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("test.yaml:4:"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("has no field"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
