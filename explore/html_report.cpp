@@ -193,8 +193,10 @@ std::string sweep_report_html(const ResultStore& store, const SweepReportOptions
                 " has no successful result yet: run the sweep (savp sweep) first");
   // The parameters, in spec order (the params JSON keeps it).
   std::vector<std::string> params;
-  for (const auto& it : ordered_json::parse(rows.front().params_json).items())
-    params.push_back(it.key());
+  const ordered_json first = ordered_json::parse(rows.front().params_json);
+  for (const auto& it : first.items()) params.push_back(it.key());
+  if (params.empty())
+    throw Error("database " + store.path() + ": its rows name no parameter (not a savp sweep?)");
   const std::string color = opt.color.empty() ? params.front() : opt.color;
   if (std::find(params.begin(), params.end(), color) == params.end()) {
     std::string all;

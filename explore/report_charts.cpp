@@ -100,9 +100,12 @@ std::vector<Chart> run_charts(const json& r, const std::string& origin) {
                       stacked_bars(parts, nominal("layer", "layer", true),
                                    quantitative("us", "latency (us)"), nominal("part", "time"),
                                    false, 640)});
+    // Horizontal bars: the share (x) stacks, one bar per figure (y).
     json share = stacked_bars(shares, quantitative("share", "share of the total"),
-                              nominal("figure", "figure"), nominal("layer", "layer", true), true,
+                              nominal("figure", "figure"), nominal("layer", "layer", true), false,
                               640);
+    share["encoding"]["x"]["stack"] = "normalize";
+    share["encoding"]["x"]["axis"] = {{"format", "%"}};
     share["height"] = 90;
     share["encoding"]["order"] = {{"field", "layer_order"}, {"type", "quantitative"}};
     share["transform"] = json::array({{{"window", json::array({{{"op", "row_number"},
