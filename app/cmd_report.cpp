@@ -39,22 +39,23 @@ Action add_report(CLI::App& app) {
   return [o] {
     if (!std::filesystem::is_regular_file(o->input))
       throw Error(o->input + ": no such file (a sweep database or a run report JSON)");
-    // Read the libraries first: without them nothing is written.
-    const explore::ChartJs js = explore::load_chart_js();
-    std::string html;
+    // The page's content first (bad input is reported as such), then the libraries: without
+    // them nothing is written.
+    explore::Page page;
     if (explore::is_sqlite_file(o->input)) {
       const explore::ResultStore store = explore::ResultStore::open_readonly(o->input);
       explore::SweepReportOptions opt;
       opt.color = o->color;
       opt.point = o->point;
       opt.network = o->network;
-      html = explore::sweep_report_html(store, opt, js);
+      page = explore::sweep_report(store, opt);
     } else {
       if (!o->color.empty() || o->point >= 0 || !o->network.empty())
         throw Error("--color, --point and --network apply to a sweep database; " + o->input +
                     " is a run report");
-      html = explore::run_report_html(o->input, js);
+      page = explore::run_report(o->input);
     }
+    const std::string html = explore::html_page(page, explore::load_chart_js());
     write_file_atomic(o->out, html, "HTML report");
     std::cout << fmt::format("report: {} ({} KB, self-contained)\n", o->out, html.size() / 1024);
     return 0;

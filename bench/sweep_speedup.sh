@@ -9,22 +9,22 @@ spec="${1:-$root/configs/sweeps/pe-split-wide.yaml}"; reps="${2:-3}"
 savp="${3:-$root/build}/app/savp"
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-mpi="mpirun --oversubscribe --mca btl self,vader --mca btl_vader_single_copy_mechanism none"
-run() {  # label, command...
-  local label="$1"; shift
+mpi="mpirun --oversubscribe --bind-to none --mca btl self,vader --mca btl_vader_single_copy_mechanism none"
+run() {  # label, launcher prefix ("" or mpirun ...), savp options
+  local label="$1" prefix="$2" opts="$3"
   for i in $(seq "$reps"); do
     rm -f "$tmp"/s.db*
     local s e; s=$(date +%s.%N)
-    "$@" sweep "$spec" --db "$tmp/s.db" > /dev/null
+    $prefix "$savp" sweep "$spec" --db "$tmp/s.db" $opts > /dev/null
     e=$(date +%s.%N)
     echo "$label $(echo "$e - $s" | bc)"
   done
 }
 {
-  run j1 "$savp" -j 1
-  run j2 "$savp" -j 2
-  run np1 $mpi -np 1 "$savp"
-  run np2 $mpi -np 2 "$savp"
+  run j1 "" "-j 1"
+  run j2 "" "-j 2"
+  run np1 "$mpi -np 1" ""
+  run np2 "$mpi -np 2" ""
 } | tee "$tmp/all.txt"
 python3 - "$tmp/all.txt" <<'PY'
 import statistics, sys

@@ -136,8 +136,9 @@ bool is_sqlite_file(const std::string& path) {
   return in.gcount() == 16 && std::string(head, 16) == std::string("SQLite format 3\0", 16);
 }
 
-std::string html_page(const std::string& title, const std::string& intro_html,
-                      const std::vector<Chart>& charts, const ChartJs& js) {
+std::string html_page(const Page& p, const ChartJs& js) {
+  const std::string& title = p.title;
+  const std::vector<Chart>& charts = p.charts;
   json specs = json::array();
   std::string body;
   for (size_t i = 0; i < charts.size(); ++i) {
@@ -153,7 +154,7 @@ std::string html_page(const std::string& title, const std::string& intro_html,
   page += "<script>\n" + js.vega + "\n</script>\n";
   page += "<script>\n" + js.vega_lite + "\n</script>\n";
   page += "<script>\n" + js.vega_embed + "\n</script>\n";
-  page += "</head>\n<body>\n<h1>" + html_escape(title) + "</h1>\n" + intro_html + body;
+  page += "</head>\n<body>\n<h1>" + html_escape(title) + "</h1>\n" + p.intro_html + body;
   page += "<div id=\"savp-status\" data-done=\"no\">charts not rendered yet</div>\n";
   page += "<script type=\"application/json\" id=\"savp-charts\">" + script_json(specs) +
           "</script>\n";
@@ -161,7 +162,7 @@ std::string html_page(const std::string& title, const std::string& intro_html,
   return page;
 }
 
-std::string run_report_html(const std::string& path, const ChartJs& js) {
+Page run_report(const std::string& path) {
   const std::string text = read_file(path);
   const json r = json::parse(text, nullptr, false);
   if (r.is_discarded() || !r.is_object())
@@ -180,11 +181,10 @@ std::string run_report_html(const std::string& path, const ChartJs& js) {
   if (!r.contains("layers"))
     intro += "<p>This report has no per-layer figures (savp sim runs firmware without a "
              "network; savp run writes them).</p>\n";
-  return html_page("savp run report: " + path, intro, charts, js);
+  return {"savp run report: " + path, intro, charts};
 }
 
-std::string sweep_report_html(const ResultStore& store, const SweepReportOptions& opt,
-                              const ChartJs& js) {
+Page sweep_report(const ResultStore& store, const SweepReportOptions& opt) {
   const SweepInfo info = store.info();
   const std::vector<std::string> figs{"latency_ms", "energy_uj", "area_mm2", "edp_uj_ms"};
   const std::vector<ResultStore::Sample> rows = store.ok_rows(figs);
@@ -265,7 +265,7 @@ std::string sweep_report_html(const ResultStore& store, const SweepReportOptions
           html_escape(s.network), s.point, s.latency_ms, s.energy_uj, s.area_mm2,
           html_escape(s.params));
   intro += "</table>\n";
-  return html_page("savp sweep report: " + info.name, intro, charts, js);
+  return {"savp sweep report: " + info.name, intro, charts};
 }
 
 }  // namespace savp::explore

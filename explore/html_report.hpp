@@ -28,9 +28,14 @@ std::string chart_js_dir();
 // Reads them; a missing file is a savp::Error that names it and the setup command.
 ChartJs load_chart_js(const std::string& node_modules = chart_js_dir());
 
-// A page: title, an HTML fragment above the charts (already escaped), the charts.
-std::string html_page(const std::string& title, const std::string& intro_html,
-                      const std::vector<Chart>& charts, const ChartJs& js);
+// A page's content: title, an HTML fragment above the charts (already escaped), the charts.
+struct Page {
+  std::string title, intro_html;
+  std::vector<Chart> charts;
+};
+
+// The page as one self-contained HTML document, with the libraries inlined.
+std::string html_page(const Page& page, const ChartJs& js);
 
 std::string html_escape(const std::string& s);
 
@@ -41,12 +46,11 @@ struct SweepReportOptions {
 };
 
 // The page of a sweep database: the Pareto scatter, a table of each network's front, and the
-// run charts of the chosen (or the best) point.
-std::string sweep_report_html(const ResultStore& store, const SweepReportOptions& opt,
-                              const ChartJs& js);
+// run charts of the chosen (or the best) point. Bad input throws before any library is read.
+Page sweep_report(const ResultStore& store, const SweepReportOptions& opt);
 
 // The page of one run report (savp run / savp sim --report FILE).
-std::string run_report_html(const std::string& report_path, const ChartJs& js);
+Page run_report(const std::string& report_path);
 
 // True when the file starts with SQLite's header ("SQLite format 3").
 bool is_sqlite_file(const std::string& path);
