@@ -27,7 +27,7 @@ enum Tag : int { kWork = 1, kRows = 2, kFail = 3, kSkip = 4 };
 
 // How often a rank that waits for a message looks again (us). Waiting by MPI_Probe would
 // spin a core that rank 0 or another rank on the same machine needs for simulation.
-constexpr unsigned kPollUs = 200;
+constexpr unsigned kPollUs = 1000;
 
 struct MpiSession {
   MpiSession() { MPI_Init(nullptr, nullptr); }

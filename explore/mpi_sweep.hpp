@@ -24,7 +24,7 @@ inline bool under_mpirun() { return std::getenv("OMPI_COMM_WORLD_SIZE") != nullp
 
 #ifdef SAVP_WITH_MPI
 // Points every non-root rank holds at a time (one running, the rest queued).
-constexpr int kMpiLookahead = 2;
+constexpr int kMpiLookahead = 3;
 
 // Runs the sweep across the ranks of MPI_COMM_WORLD (initialises and finalises MPI). On rank 0
 // it returns the summary (root = true); on the others a summary with root = false, after rank
