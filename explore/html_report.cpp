@@ -99,11 +99,20 @@ std::string html_escape(const std::string& s) {
   std::string o;
   for (char c : s) {
     switch (c) {
-      case '&': o += "&amp;"; break;
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '"': o += "&quot;"; break;
-      default: o += c;
+      case '&':
+        o += "&amp;";
+        break;
+      case '<':
+        o += "&lt;";
+        break;
+      case '>':
+        o += "&gt;";
+        break;
+      case '"':
+        o += "&quot;";
+        break;
+      default:
+        o += c;
     }
   }
   return o;
@@ -145,7 +154,8 @@ std::string html_page(const Page& p, const ChartJs& js) {
     json spec = charts[i].spec;
     spec["$schema"] = "https://vega.github.io/schema/vega-lite/v6.json";  // a name, never fetched
     specs.push_back(std::move(spec));
-    body += fmt::format("<h2>{}</h2>\n<div id=\"chart{}\"></div>\n", html_escape(charts[i].title), i);
+    body +=
+        fmt::format("<h2>{}</h2>\n<div id=\"chart{}\"></div>\n", html_escape(charts[i].title), i);
   }
   std::string page = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   page += "<title>" + html_escape(title) + "</title>\n<style>" + kStyle + "</style>\n";
@@ -156,8 +166,8 @@ std::string html_page(const Page& p, const ChartJs& js) {
   page += "<script>\n" + js.vega_embed + "\n</script>\n";
   page += "</head>\n<body>\n<h1>" + html_escape(title) + "</h1>\n" + p.intro_html + body;
   page += "<div id=\"savp-status\" data-done=\"no\">charts not rendered yet</div>\n";
-  page += "<script type=\"application/json\" id=\"savp-charts\">" + script_json(specs) +
-          "</script>\n";
+  page +=
+      "<script type=\"application/json\" id=\"savp-charts\">" + script_json(specs) + "</script>\n";
   page += std::string("<script>") + kEmbed + "</script>\n</body>\n</html>\n";
   return page;
 }
@@ -166,8 +176,9 @@ Page run_report(const std::string& path) {
   const std::string text = read_file(path);
   const json r = json::parse(text, nullptr, false);
   if (r.is_discarded() || !r.is_object())
-    throw Error(path + ": not a JSON run report (savp run --report FILE writes one), and not a "
-                       "sweep database");
+    throw Error(path +
+                ": not a JSON run report (savp run --report FILE writes one), and not a "
+                "sweep database");
   const std::vector<Chart> charts = run_charts(r, path);
   std::string intro = "<p>";
   for (const char* k : {"hw", "image"})
@@ -179,8 +190,9 @@ Page run_report(const std::string& path) {
     intro += fmt::format(", {:.3f} uJ", r["energy"].value("total_pj", 0.0) * 1e-6);
   intro += "</p>\n";
   if (!r.contains("layers"))
-    intro += "<p>This report has no per-layer figures (savp sim runs firmware without a "
-             "network; savp run writes them).</p>\n";
+    intro +=
+        "<p>This report has no per-layer figures (savp sim runs firmware without a "
+        "network; savp run writes them).</p>\n";
   return {"savp run report: " + path, intro, charts};
 }
 
@@ -234,11 +246,11 @@ Page sweep_report(const ResultStore& store, const SweepReportOptions& opt) {
   if (!chosen)
     throw Error(fmt::format("database {}: no successful row for {}network '{}' (networks: {})",
                             store.path(),
-                            opt.point >= 0 ? fmt::format("point {} and ", opt.point) : "",
-                            network, fmt::join(info.networks, ", ")));
+                            opt.point >= 0 ? fmt::format("point {} and ", opt.point) : "", network,
+                            fmt::join(info.networks, ", ")));
   const std::string report = store.report_of(chosen->point_id, network);
-  const std::string origin = fmt::format("{} (point {}, network {})", store.path(),
-                                         chosen->point_id, network);
+  const std::string origin =
+      fmt::format("{} (point {}, network {})", store.path(), chosen->point_id, network);
   const json rj = json::parse(report, nullptr, false);
   if (rj.is_discarded()) throw Error(origin + ": the stored report is not JSON");
   for (Chart& c : run_charts(rj, origin)) {
@@ -254,9 +266,10 @@ Page sweep_report(const ResultStore& store, const SweepReportOptions& opt) {
       html_escape(fmt::format("{}", fmt::join(info.networks, ", "))), chosen->point_id,
       html_escape(network), opt.point >= 0 ? "chosen with --point" : "lowest energy x delay",
       html_escape(chosen->params_json), chosen->values[0], chosen->values[1], chosen->values[2]);
-  intro += "<h2>Pareto front (latency, energy) of each network</h2>\n<table>\n<tr><th "
-           "class=\"l\">network</th><th>point</th><th>latency (ms)</th><th>energy "
-           "(uJ)</th><th>area (mm<sup>2</sup>)</th><th class=\"l\">config</th></tr>\n";
+  intro +=
+      "<h2>Pareto front (latency, energy) of each network</h2>\n<table>\n<tr><th "
+      "class=\"l\">network</th><th>point</th><th>latency (ms)</th><th>energy "
+      "(uJ)</th><th>area (mm<sup>2</sup>)</th><th class=\"l\">config</th></tr>\n";
   for (const ScatterRow& s : scatter)
     if (s.front)
       intro += fmt::format(

@@ -222,10 +222,10 @@ SweepSummary run_sweep_mpi(const SweepSpec& spec, const SweepOptions& opt, std::
     plan = plan_sweep(spec, sum);
     runner = std::make_unique<PointRunner>(spec);
     if (rank == 0) {
-      const SweepInfo info{spec.hash, spec.name,  spec.file,
+      const SweepInfo info{spec.hash, spec.name,   spec.file,
                            spec.text, sum.sampled, runner->network_names()};
-      store = std::make_unique<ResultStore>(
-          ResultStore::open_for_sweep(opt.db, info, opt.lock_wait_s));
+      store =
+          std::make_unique<ResultStore>(ResultStore::open_for_sweep(opt.db, info, opt.lock_wait_s));
       pending = pending_points(store->completed_points(spec.networks.size()), plan, sum);
     }
   } catch (const std::exception& e) {

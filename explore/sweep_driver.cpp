@@ -159,8 +159,8 @@ SweepSummary run_sweep(const SweepSpec& spec, const SweepOptions& opt, std::ostr
   const std::vector<Planned> plan = plan_sweep(spec, sum);
   // 2. The networks, loaded and quantized once (before any fork, so workers share them).
   PointRunner runner(spec);
-  const SweepInfo info{spec.hash,  spec.name,  spec.file,
-                       spec.text,  sum.sampled, runner.network_names()};
+  const SweepInfo info{spec.hash, spec.name,   spec.file,
+                       spec.text, sum.sampled, runner.network_names()};
   // 3. What the database already holds.
   std::vector<uint32_t> pending;  // indices into plan
   {

@@ -74,8 +74,7 @@ TEST_F(DbAccess, LockedBeforeTheSweepStarts) {
   {
     sqlite3* h = nullptr;
     ASSERT_EQ(sqlite3_open(db_.c_str(), &h), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(h, "DELETE FROM results WHERE point_id >= 2", nullptr, nullptr,
-                           nullptr),
+    ASSERT_EQ(sqlite3_exec(h, "DELETE FROM results WHERE point_id >= 2", nullptr, nullptr, nullptr),
               SQLITE_OK);
     sqlite3_close(h);
   }
@@ -105,8 +104,8 @@ TEST_F(DbAccess, LockedInTheMiddleOfTheSweepKeepsWhatWasStored) {
   if (pid == 0) {
     freopen((dir_ / "out.txt").c_str(), "w", stdout);
     freopen((dir_ / "out.txt").c_str(), "a", stderr);
-    execl(kSavp.c_str(), kSavp.c_str(), "sweep", spec_.c_str(), "--db", db_.c_str(),
-          "--lock-wait", "1", static_cast<char*>(nullptr));
+    execl(kSavp.c_str(), kSavp.c_str(), "sweep", spec_.c_str(), "--db", db_.c_str(), "--lock-wait",
+          "1", static_cast<char*>(nullptr));
     _exit(127);
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
@@ -141,15 +140,19 @@ TEST_F(DbAccess, ReadOnlyFileIsRefusedUnchanged) {
   std::string out = run_savp("sweep " + spec_ + " --db " + db_, &st);
   ASSERT_EQ(st, 0) << out;
   // A checkpoint folds the WAL into the file, so the file alone holds the results.
-  { sqlite3* h = nullptr; sqlite3_open(db_.c_str(), &h);
+  {
+    sqlite3* h = nullptr;
+    sqlite3_open(db_.c_str(), &h);
     sqlite3_exec(h, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr);
-    sqlite3_close(h); }
+    sqlite3_close(h);
+  }
   const std::string bytes = slurp(db_);
   fs::permissions(db_, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
   write_spec(2);
   out = run_savp("sweep " + spec_ + " --db " + db_, &st);
   EXPECT_EQ(st, 1) << out;
-  EXPECT_NE(out.find("savp: error: database " + db_ + " is read-only (mode 444): nothing was "
+  EXPECT_NE(out.find("savp: error: database " + db_ +
+                     " is read-only (mode 444): nothing was "
                      "written"),
             std::string::npos)
       << out;

@@ -2,6 +2,8 @@
 // and both pages rendered in headless Chromium: every chart drew, no console error, a
 // screenshot kept in the build folder. The rendering test skips only when chromium or the
 // JavaScript packages (scripts/setup.sh) are missing.
+#include "explore/html_report.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -10,7 +12,6 @@
 #include <regex>
 
 #include "common/errors.hpp"
-#include "explore/html_report.hpp"
 #include "explore/report_charts.hpp"
 #include "sweep_process_util.hpp"
 

@@ -23,7 +23,8 @@ using namespace savp_test;
 // allowed (containers and CI run as root), more ranks than cores allowed, ranks not pinned to
 // cores (a shared machine's busy core would hold a pinned rank back).
 const std::string kMpirun =
-    "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe --bind-to none "
+    "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe --bind-to "
+    "none "
     "--mca btl self,vader --mca btl_vader_single_copy_mechanism none -np 2 ";
 
 class MpiSweep : public ::testing::Test {
