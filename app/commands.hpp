@@ -23,6 +23,7 @@ Action add_analyze(CLI::App& app);
 Action add_allocate(CLI::App& app);
 Action add_sweep(CLI::App& app);   // explore/: design-space sweeps into SQLite
 Action add_pareto(CLI::App& app);
+Action add_report(CLI::App& app);  // HTML page of a sweep database or a run report
 
 // Adds --trace, --trace-window, --trace-max-mb, --trace-counter-us and --vcd to a run
 // subcommand; the returned function (call it after parsing) gives the checked options.

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   reg(savp::app::add_allocate);
   reg(savp::app::add_sweep);
   reg(savp::app::add_pareto);
+  reg(savp::app::add_report);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -15,25 +15,49 @@ namespace savp::explore {
 
 namespace {
 
-// How long a writer waits for another process's transaction before giving up (ms). A point's
-// transaction takes about a millisecond; 60 s covers any pile-up of N workers.
-constexpr int kBusyTimeoutMs = 60000;
-
-// Waits for another process's write transaction: polls every 200 us up to kBusyTimeoutMs.
-// (sqlite3_busy_timeout backs off to 100 ms sleeps; a point's transaction takes well under a
-// millisecond, so with workers committing tens of points a second that backoff idled them.)
-int busy_wait(void*, int attempt) {
-  constexpr int kPollUs = 200;
-  if (static_cast<long long>(attempt) * kPollUs >= kBusyTimeoutMs * 1000LL) return 0;
+// Waits for another process's write transaction: polls every 200 us up to the store's limit
+// (microseconds, at `limit`). (sqlite3_busy_timeout backs off to 100 ms sleeps; a point's
+// transaction takes well under a millisecond, so with workers committing tens of points a
+// second that backoff idled them.)
+constexpr int kPollUs = 200;
+int busy_wait(void* limit, int attempt) {
+  if (static_cast<long long>(attempt) * kPollUs >= *static_cast<const long long*>(limit)) return 0;
   usleep(kPollUs);
   return 1;
+}
+
+// Refuses a path whose permission bits deny every write: root's writes would otherwise succeed,
+// and a read-only database (or folder) is the user's way to say "keep these results as they
+// are". The folder matters too: SQLite's WAL mode creates <db>-wal and <db>-shm beside it.
+void refuse_read_only(const std::string& path, bool exists) {
+  namespace fs = std::filesystem;
+  struct stat st {};
+  if (exists && ::stat(path.c_str(), &st) == 0 && (st.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)) == 0)
+    throw Error(
+        fmt::format("database {} is read-only (mode {:o}): nothing was written; make it "
+                    "writable or choose another --db",
+                    path, st.st_mode & 07777));
+  fs::path dir = fs::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  if (::stat(dir.c_str(), &st) == 0 && (st.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)) == 0)
+    throw Error(fmt::format(
+        "database {}: its folder {} is read-only (mode {:o}), and SQLite needs to create the "
+        "database's journal files there: nothing was written; make the folder writable or "
+        "choose another --db",
+        path, dir.string(), st.st_mode & 07777));
 }
 
 // Owns a prepared statement.
 struct Stmt {
   sqlite3_stmt* s = nullptr;
   Stmt(sqlite3* db, const std::string& sql, const std::string& path) {
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) != SQLITE_OK)
+    const int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr);
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+      throw Error(fmt::format(
+          "database {} is locked by another process: nothing more was written, and every point "
+          "stored so far is kept; close the other program, then rerun the same command",
+          path));
+    if (rc != SQLITE_OK)
       throw Error(fmt::format("database {}: {} (in: {})", path, sqlite3_errmsg(db), sql));
   }
   ~Stmt() { sqlite3_finalize(s); }
@@ -46,20 +70,11 @@ std::string column_text(sqlite3_stmt* s, int i) {
   return t ? reinterpret_cast<const char*>(t) : "";
 }
 
-sqlite3* open_db(const std::string& path, bool create, bool readonly) {
+sqlite3* open_db(const std::string& path, bool create, bool readonly, long long* wait_us) {
   namespace fs = std::filesystem;
   const bool exists = fs::exists(path);
   if (!exists && !create) throw Error("database " + path + ": no such file");
-  if (exists && !readonly) {
-    // Refuse a file nobody may write (chmod a-w): root's writes would otherwise succeed, and a
-    // read-only database is the user's way to say "keep these results as they are".
-    struct stat st {};
-    if (::stat(path.c_str(), &st) == 0 && (st.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)) == 0)
-      throw Error(
-          fmt::format("database {} is read-only (mode {:o}): nothing was written; make it "
-                      "writable or choose another --db",
-                      path, st.st_mode & 07777));
-  }
+  if (!readonly) refuse_read_only(path, exists);
   sqlite3* db = nullptr;
   const int flags =
       readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
@@ -74,7 +89,7 @@ sqlite3* open_db(const std::string& path, bool create, bool readonly) {
                 " is read-only: nothing was written; make it writable or "
                 "choose another --db");
   }
-  sqlite3_busy_handler(db, busy_wait, nullptr);
+  sqlite3_busy_handler(db, busy_wait, wait_us);
   return db;
 }
 
@@ -117,8 +132,25 @@ const std::vector<Figure>& figures() {
   return f;
 }
 
-ResultStore::ResultStore(ResultStore&& o) noexcept : path_(std::move(o.path_)), db_(o.db_) {
+ResultStore::ResultStore(ResultStore&& o) noexcept
+    : path_(std::move(o.path_)), db_(o.db_), wait_us_(std::move(o.wait_us_)) {
   o.db_ = nullptr;
+}
+
+void ResultStore::fail(const std::string& what) const {
+  const int code = sqlite3_errcode(db_);
+  if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+    throw Error(fmt::format(
+        "database {} is locked by another process (waited {:g} s for it): nothing more was "
+        "written, and every point stored so far is kept; close the other program (or wait for "
+        "it), then rerun the same command to finish, or raise --lock-wait",
+        path_, static_cast<double>(*wait_us_) / 1e6));
+  if (code == SQLITE_NOTADB)
+    throw Error("database " + path_ + " is not a SQLite database (" + what + ")");
+  if (code == SQLITE_READONLY)
+    throw Error("database " + path_ + " is read-only (" + what +
+                "): nothing was written; make it writable or choose another --db");
+  throw Error("database " + path_ + ": " + what);
 }
 
 ResultStore::~ResultStore() {
@@ -130,9 +162,7 @@ void ResultStore::exec(const std::string& sql) const {
   if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
     std::string msg = err ? err : sqlite3_errmsg(db_);
     sqlite3_free(err);
-    if (sqlite3_errcode(db_) == SQLITE_NOTADB)
-      throw Error("database " + path_ + " is not a SQLite database (" + msg + ")");
-    throw Error("database " + path_ + ": " + msg);
+    fail(msg);
   }
 }
 
@@ -165,16 +195,22 @@ SweepInfo ResultStore::info() const {
   return i;
 }
 
-ResultStore ResultStore::open_for_sweep(const std::string& path, const SweepInfo& want) {
-  ResultStore st(path, open_db(path, true, false));
+ResultStore ResultStore::open_for_sweep(const std::string& path, const SweepInfo& want,
+                                        double lock_wait_s) {
+  if (!(lock_wait_s >= 0) || lock_wait_s > 86400)
+    throw Error(fmt::format("--lock-wait {}: allowed 0..86400 seconds", lock_wait_s));
+  auto wait_us = std::make_unique<long long>(static_cast<long long>(lock_wait_s * 1e6));
+  sqlite3* db = open_db(path, true, false, wait_us.get());
+  ResultStore st(path, db, std::move(wait_us));
   std::string mode;
   {
     Stmt s(st.db_, "PRAGMA journal_mode=WAL", path);  // fails here on a file that is no database
     if (sqlite3_step(s.s) == SQLITE_ROW)
       mode = column_text(s.s, 0);
+    else if (sqlite3_errcode(st.db_) == SQLITE_NOTADB)
+      st.fail(std::string(sqlite3_errmsg(st.db_)) + "; not a savp sweep database?");
     else
-      throw Error("database " + path + ": " + sqlite3_errmsg(st.db_) +
-                  " (not a savp sweep database?)");
+      st.fail(sqlite3_errmsg(st.db_));
   }
   st.exec("PRAGMA synchronous=NORMAL");  // WAL + NORMAL: a crash loses no committed point
   st.exec("BEGIN IMMEDIATE");
@@ -224,7 +260,9 @@ ResultStore ResultStore::open_for_sweep(const std::string& path, const SweepInfo
 }
 
 ResultStore ResultStore::open_readonly(const std::string& path) {
-  ResultStore st(path, open_db(path, false, true));
+  auto wait_us = std::make_unique<long long>(static_cast<long long>(kDefaultLockWaitS * 1e6));
+  sqlite3* db = open_db(path, false, true, wait_us.get());
+  ResultStore st(path, db, std::move(wait_us));
   st.info();  // a savp sweep database of a schema this savp reads
   return st;
 }
@@ -238,6 +276,17 @@ std::set<uint32_t> ResultStore::completed_points(size_t networks) const {
     done.insert(static_cast<uint32_t>(sqlite3_column_int64(s.s, 0)));
   if (rc != SQLITE_DONE) throw Error("database " + path_ + ": " + sqlite3_errmsg(db_));
   return done;
+}
+
+std::string ResultStore::report_of(uint32_t point_id, const std::string& network) const {
+  Stmt s(db_, "SELECT report FROM results WHERE point_id = ? AND network = ? AND status = 'ok'",
+         path_);
+  sqlite3_bind_int64(s.s, 1, point_id);
+  sqlite3_bind_text(s.s, 2, network.c_str(), -1, SQLITE_TRANSIENT);
+  const int rc = sqlite3_step(s.s);
+  if (rc == SQLITE_ROW) return column_text(s.s, 0);
+  if (rc != SQLITE_DONE) throw Error("database " + path_ + ": " + sqlite3_errmsg(db_));
+  return "";
 }
 
 uint64_t ResultStore::row_count() const {
@@ -280,8 +329,7 @@ void ResultStore::write_point(const std::vector<ResultRow>& rows) {
         }
         ++i;
       }
-      if (sqlite3_step(ins.s) != SQLITE_DONE)
-        throw Error("database " + path_ + ": " + sqlite3_errmsg(db_));
+      if (sqlite3_step(ins.s) != SQLITE_DONE) fail(sqlite3_errmsg(db_));
     }
     exec("COMMIT");
   } catch (...) {

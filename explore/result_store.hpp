@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -22,6 +23,9 @@ struct sqlite3;
 namespace savp::explore {
 
 constexpr int kSchemaVersion = 1;
+// How long a writer waits for another process's transaction by default (s). A point's
+// transaction takes about a millisecond; 60 s covers any pile-up of N workers.
+constexpr double kDefaultLockWaitS = 60;
 
 // A figure column of `results`: its name and whether it holds an integer.
 struct Figure {
@@ -51,8 +55,11 @@ struct SweepInfo {
 
 class ResultStore {
  public:
-  // Opens the sweep's database, creating it (and the sweep row) when absent.
-  static ResultStore open_for_sweep(const std::string& path, const SweepInfo& info);
+  // Opens the sweep's database, creating it (and the sweep row) when absent. A database that
+  // another process keeps locked (a write transaction, BEGIN EXCLUSIVE) is waited for up to
+  // `lock_wait_s` seconds, here and in every write_point, then refused naming the lock.
+  static ResultStore open_for_sweep(const std::string& path, const SweepInfo& info,
+                                    double lock_wait_s = kDefaultLockWaitS);
   // Opens an existing savp sweep database for reading (savp pareto).
   static ResultStore open_readonly(const std::string& path);
   ResultStore(ResultStore&& o) noexcept;
@@ -76,13 +83,19 @@ class ResultStore {
   };
   std::vector<Sample> ok_rows(const std::vector<std::string>& columns) const;
 
+  // The stored run report (JSON text) of one row; "" when the row is absent or failed.
+  std::string report_of(uint32_t point_id, const std::string& network) const;
+
   const std::string& path() const { return path_; }
 
  private:
-  ResultStore(std::string path, sqlite3* db) : path_(std::move(path)), db_(db) {}
+  ResultStore(std::string path, sqlite3* db, std::unique_ptr<long long> wait_us)
+      : path_(std::move(path)), db_(db), wait_us_(std::move(wait_us)) {}
   void exec(const std::string& sql) const;
+  [[noreturn]] void fail(const std::string& what) const;
   std::string path_;
   sqlite3* db_ = nullptr;
+  std::unique_ptr<long long> wait_us_;  // the busy handler's limit (its address stays put)
 };
 
 }  // namespace savp::explore

@@ -21,46 +21,33 @@
 
 namespace savp::explore {
 
-namespace {
-
 using Clock = std::chrono::steady_clock;
 
-struct Planned {
-  Point point;
-  HwConfig hw;
-};
+SweepProgress::SweepProgress(std::ostream& out, bool on, uint64_t total)
+    : out_(out), on_(on), total_(total), start_(Clock::now()) {}
 
-// "12/40 points  3.1 points/s  ETA 9 s", redrawn in place at most 5 times a second.
-class Progress {
- public:
-  Progress(std::ostream& out, bool on, uint64_t total) : out_(out), on_(on), total_(total) {}
-  void step(uint64_t done) {
-    done_ = done;
-    const auto now = Clock::now();
-    if (!on_ || (now - last_ < std::chrono::milliseconds(200) && done_ < total_)) return;
-    last_ = now;
-    const double s = std::chrono::duration<double>(now - start_).count();
-    const double rate = s > 0 ? done_ / s : 0;
-    const std::string eta =
-        rate > 0 ? fmt::format("ETA {:.0f} s", (total_ - done_) / rate) : "ETA -";
-    out_ << fmt::format("\r{}/{} points  {:.2f} points/s  {}   ", done_, total_, rate, eta)
-         << std::flush;
-  }
-  void finish() {
-    if (on_ && total_ > 0) out_ << "\n";
-  }
+void SweepProgress::step(uint64_t done) {
+  done_ = done;
+  const auto now = Clock::now();
+  if (!on_ || (now - last_ < std::chrono::milliseconds(200) && done_ < total_)) return;
+  last_ = now;
+  const double s = std::chrono::duration<double>(now - start_).count();
+  const double rate = s > 0 ? done_ / s : 0;
+  const std::string eta = rate > 0 ? fmt::format("ETA {:.0f} s", (total_ - done_) / rate) : "ETA -";
+  out_ << fmt::format("\r{}/{} points  {:.2f} points/s  {}   ", done_, total_, rate, eta)
+       << std::flush;
+}
 
- private:
-  std::ostream& out_;
-  bool on_;
-  uint64_t total_, done_ = 0;
-  Clock::time_point start_ = Clock::now(), last_{};
-};
+void SweepProgress::finish() {
+  if (on_ && total_ > 0) out_ << "\n";
+}
 
 uint64_t count_failed(const std::vector<ResultRow>& rows) {
   return static_cast<uint64_t>(
       std::count_if(rows.begin(), rows.end(), [](const ResultRow& r) { return !r.ok; }));
 }
+
+namespace {
 
 // A done message from a worker: the point and how many of its rows failed. 8 bytes, below
 // PIPE_BUF, so messages of several workers never interleave.
@@ -91,7 +78,7 @@ void write_all(int fd, const void* p, size_t n) {
   if (getppid() != parent) _exit(3);
   int status = 0;
   try {
-    ResultStore store = ResultStore::open_for_sweep(opt.db, info);
+    ResultStore store = ResultStore::open_for_sweep(opt.db, info, opt.lock_wait_s);
     for (;;) {
       uint32_t idx = 0;
       ssize_t r = ::read(work_fd, &idx, sizeof idx);
@@ -116,10 +103,7 @@ void write_all(int fd, const void* p, size_t n) {
 
 }  // namespace
 
-SweepSummary run_sweep(const SweepSpec& spec, const SweepOptions& opt, std::ostream& out) {
-  SweepSummary sum;
-  if (opt.jobs == 0) throw Error("savp sweep: -j must be at least 1");
-  // 1. Sample and validate every point before anything runs or is written.
+std::vector<Planned> plan_sweep(const SweepSpec& spec, SweepSummary& sum) {
   const std::vector<Point> points = sample_points(spec);
   sum.sampled = points.size();
   std::vector<Planned> plan;
@@ -153,26 +137,41 @@ SweepSummary run_sweep(const SweepSpec& spec, const SweepOptions& opt, std::ostr
     throw Error(fmt::format("{}: the constraints reject all {} points{}: nothing to run", spec.file,
                             points.size(), why));
   }
+  return plan;
+}
+
+std::vector<uint32_t> pending_points(const std::set<uint32_t>& done,
+                                     const std::vector<Planned>& plan, SweepSummary& sum) {
+  std::vector<uint32_t> pending;
+  for (uint32_t i = 0; i < plan.size(); ++i) {
+    if (done.count(plan[i].point.id))
+      ++sum.already_done;
+    else
+      pending.push_back(i);
+  }
+  return pending;
+}
+
+SweepSummary run_sweep(const SweepSpec& spec, const SweepOptions& opt, std::ostream& out) {
+  SweepSummary sum;
+  if (opt.jobs == 0) throw Error("savp sweep: -j must be at least 1");
+  // 1. Sample and validate every point before anything runs or is written.
+  const std::vector<Planned> plan = plan_sweep(spec, sum);
   // 2. The networks, loaded and quantized once (before any fork, so workers share them).
   PointRunner runner(spec);
-  SweepInfo info{spec.hash, spec.name, spec.file, spec.text, points.size(), runner.network_names()};
+  const SweepInfo info{spec.hash, spec.name,   spec.file,
+                       spec.text, sum.sampled, runner.network_names()};
   // 3. What the database already holds.
   std::vector<uint32_t> pending;  // indices into plan
   {
-    ResultStore store = ResultStore::open_for_sweep(opt.db, info);
-    const std::set<uint32_t> done = store.completed_points(spec.networks.size());
-    for (uint32_t i = 0; i < plan.size(); ++i) {
-      if (done.count(plan[i].point.id))
-        ++sum.already_done;
-      else
-        pending.push_back(i);
-    }
+    ResultStore store = ResultStore::open_for_sweep(opt.db, info, opt.lock_wait_s);
+    pending = pending_points(store.completed_points(spec.networks.size()), plan, sum);
   }  // closed: a SQLite connection must not cross a fork
-  Progress progress(out, opt.progress, pending.size());
+  SweepProgress progress(out, opt.progress, pending.size());
   const auto t0 = Clock::now();
   const unsigned jobs = static_cast<unsigned>(std::min<size_t>(opt.jobs, pending.size()));
   if (jobs <= 1) {
-    ResultStore store = ResultStore::open_for_sweep(opt.db, info);
+    ResultStore store = ResultStore::open_for_sweep(opt.db, info, opt.lock_wait_s);
     for (uint32_t idx : pending) {
       const std::vector<ResultRow> rows = runner.run(plan[idx].point, plan[idx].hw);
       store.write_point(rows);

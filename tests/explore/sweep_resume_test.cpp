@@ -14,70 +14,18 @@
 #include <string>
 #include <thread>
 
+#include "sweep_process_util.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
-const std::string kSavp = std::string(SAVP_BINARY_DIR) + "/app/savp";
-const std::string kSrc = SAVP_SOURCE_DIR;
+using namespace savp_test;
 
 // 100 clock frequencies x 2 networks = 200 rows, a few seconds of simulation on one core.
-const std::string kSpec =
-    "name: resume-test\n"
-    "base: " +
-    kSrc +
-    "/configs/hw/default.yaml\n"
-    "networks: [" +
-    kSrc + "/configs/nets/resnet20-hybrid.yaml, " + kSrc +
-    "/configs/nets/fmnist-hybrid.yaml]\n"
-    "parameters:\n  - {path: clock_mhz, range: {min: 100, max: 595, step: 5}}\n";
+const std::string kSpec = clock_spec("resume-test", 100);
 constexpr int kRows = 200;
 
-std::string run(const std::string& args, int* status) {
-  FILE* p = popen((kSavp + " " + args + " 2>&1").c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while (p && (n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int st = p ? pclose(p) : -1;
-  *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return out;
-}
-
-// One integer from a query (-1 when the database cannot be read yet).
-long long query(const std::string& db, const std::string& sql) {
-  sqlite3* h = nullptr;
-  long long v = -1;
-  if (sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_busy_timeout(h, 5000);
-    sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(h, sql.c_str(), -1, &s, nullptr) == SQLITE_OK &&
-        sqlite3_step(s) == SQLITE_ROW)
-      v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-  }
-  sqlite3_close(h);
-  return v;
-}
-
-std::string text_query(const std::string& db, const std::string& sql) {
-  sqlite3* h = nullptr;
-  std::string v;
-  if (sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(h, sql.c_str(), -1, &s, nullptr) == SQLITE_OK) {
-      while (sqlite3_step(s) == SQLITE_ROW) {
-        for (int i = 0; i < sqlite3_column_count(s); ++i) {
-          const unsigned char* t = sqlite3_column_text(s, i);
-          v += (t ? reinterpret_cast<const char*>(t) : "NULL") +
-               std::string(i + 1 < sqlite3_column_count(s) ? "|" : "\n");
-        }
-      }
-    }
-    sqlite3_finalize(s);
-  }
-  sqlite3_close(h);
-  return v;
-}
+std::string run(const std::string& args, int* status) { return run_savp(args, status); }
 
 class SweepProcess : public ::testing::Test {
  protected:
