@@ -11,7 +11,7 @@ file(GLOB SAVP_NAS_SRC CONFIGURE_DEPENDS
      ${CMAKE_CURRENT_SOURCE_DIR}/ops/*.cpp ${CMAKE_CURRENT_SOURCE_DIR}/quant/*.cpp
      ${CMAKE_CURRENT_SOURCE_DIR}/export/*.cpp ${CMAKE_CURRENT_SOURCE_DIR}/train/*.cpp)
 add_library(savp_nas STATIC ${SAVP_NAS_SRC})
-target_link_libraries(savp_nas PUBLIC savp_nas_data savp_mapper savp_platform nlohmann_json::nlohmann_json
+target_link_libraries(savp_nas PUBLIC savp_nas_deploy savp_nas_data savp_mapper savp_platform nlohmann_json::nlohmann_json
                       ${TORCH_LIBRARIES})
 # LibTorch's headers trip -Wextra (unused parameters); they are system headers to us.
 target_include_directories(savp_nas SYSTEM PUBLIC ${TORCH_INCLUDE_DIRS})

@@ -185,8 +185,16 @@ torch::Tensor QatNetImpl::forward(const torch::Tensor& x) {
             mean = acc.mean({0, 2, 3});
             var = (acc - mean.view({1, -1, 1, 1})).pow(2).mean().view({1});
             torch::NoGradGuard ng;
-            s.running_mean.mul_(1 - kBnMomentum).add_(kBnMomentum * mean.detach());
-            s.running_var.mul_(1 - kBnMomentum).add_(kBnMomentum * var.detach());
+            if (s.range.item<double>() <= 0) {
+              // The first training batch: start the running statistics there, not at (0, 1):
+              // adder accumulators have means far from 0, and a short calibration would
+              // otherwise leave the eval-mode statistics off by a multiple of the spread.
+              s.running_mean.copy_(mean.detach());
+              s.running_var.copy_(var.detach());
+            } else {
+              s.running_mean.mul_(1 - kBnMomentum).add_(kBnMomentum * mean.detach());
+              s.running_var.mul_(1 - kBnMomentum).add_(kBnMomentum * var.detach());
+            }
           } else {
             mean = s.running_mean;
             var = s.running_var;

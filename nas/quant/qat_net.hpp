@@ -25,7 +25,8 @@
 //    channel MEAN is per channel, the VARIANCE is pooled over the layer, the affine is a
 //    layer-wide scale |gamma| and a per-channel shift beta:
 //        y = g * (acc + b_c),  g = |gamma| / sqrt(var + eps),  b_c = -mean_c + beta_c / g.
-//    Training uses the batch's statistics and updates running ones (momentum kBnMomentum);
+//    Training uses the batch's statistics and updates running ones (momentum kBnMomentum,
+//    started at the first training batch's statistics);
 //    eval uses the running ones. Without batch norm: g = 1, b_c = a learned bias.
 //  - the bias is fake-quantized to the accumulator grid: b_int = round(b_c / s_acc), and the
 //    output y_int = sat(round(g * s_acc / s_out * (acc_int + b_int))) with the ReLU clamp:
