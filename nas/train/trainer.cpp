@@ -200,6 +200,22 @@ TrainSummary train(const std::string& net_yaml_text, const std::string& origin,
       loss_sum += loss.item<double>() * static_cast<double>(bn);
       correct += logits.argmax(1).eq(y).sum().item<int64_t>();
     }
+    {
+      // Batch-norm recalibration: forward passes without gradients in training mode, so the
+      // running statistics (momentum 0.1) describe the epoch's final weights rather than a
+      // trail of earlier ones; adder layers' statistics drift fast and eval accuracy suffers
+      // otherwise. kCalibrationBatches batches leave 0.9^30 = 4% of the old statistics.
+      constexpr int kCalibrationBatches = 30;
+      torch::NoGradGuard ng;
+      for (int c = 0; c < kCalibrationBatches; ++c) {
+        const int64_t b0 = (c * o.batch_size) % n;
+        const int64_t bn = std::min<int64_t>(o.batch_size, n - b0);
+        for (int64_t k = 0; k < bn; ++k)
+          std::copy(train_set.image(perm[static_cast<size_t>(b0 + k)]),
+                    train_set.image(perm[static_cast<size_t>(b0 + k)]) + img, buf.begin() + k * img);
+        model->forward(quant::input_tensor(net, buf.data(), bn));
+      }
+    }
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const double val_acc =
