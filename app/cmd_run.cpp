@@ -1,6 +1,7 @@
 // savp run: map a network to firmware and simulate it in one step (issue 3).
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -17,10 +18,79 @@
 #include "mapper/quantized_network.hpp"
 #include "mapper/reference_executor.hpp"
 #include "mapper/weights_file.hpp"
+#include "nas/data/fashion_mnist.hpp"
+#include "nas/deploy/platform_classifier.hpp"
 #include "platform/platform.hpp"
 #include "platform/report.hpp"
 
 namespace savp::app {
+
+namespace {
+
+// savp run --dataset: the split classified on one long-lived platform (nas/deploy).
+template <class Opts>
+int run_dataset(const Opts& o) {
+  const nas::data::Split split = nas::data::parse_split(o.dataset);
+  if (o.weights.empty())
+    throw Error("savp run --dataset needs --weights (a trained network's weights.bin, e.g. from "
+                "savp nas export)");
+  HwConfig hw = load_hw_config(o.hw);
+  EnergyTable et = load_energy_table(hw.energy_table);
+  mapper::Network net = mapper::load_network(o.net);
+  const nas::data::Dataset d = nas::data::head(
+      nas::data::load_split(split, o.data_dir.empty() ? nas::data::default_dir() : o.data_dir),
+      o.limit);
+  const mapper::QuantizedNetwork q = mapper::load_weights(net, o.weights);
+  nas::deploy::ClassifyOptions co;
+  co.batch = o.dataset_batch;
+  co.objective = mapper::parse_objective(o.objective);
+  co.functional_check = o.functional;
+  std::cout << fmt::format("classifying {} {} images on {} ({} per firmware image)\n", d.size(),
+                           nas::data::to_string(split), hw.name, co.batch);
+  const nas::deploy::ClassifyResult r = nas::deploy::classify_on_platform(
+      q, hw, et, d, co, [&](size_t done) {
+        if (done % 1000 < co.batch || done == d.size())
+          std::cerr << fmt::format("  {} / {}\n", done, d.size());
+      });
+  const double n = static_cast<double>(d.size());
+  std::cout << fmt::format(
+      "accuracy {:.2f}% ({} of {})\nper image: {:.0f} cycles, {:.3f} us, {:.1f} nJ (pipelined "
+      "batches of {}; {} firmware images, {:.1f} s simulated wall time)\n",
+      100 * r.accuracy(d.size()), r.correct, d.size(), static_cast<double>(r.cycles) / n,
+      r.latency_us / n, r.energy_pj / n / 1000, co.batch, r.firmware_images, r.wall_s);
+  if (o.functional)
+    std::cout << fmt::format("functional check: every layer of {} images bit-exact\n", d.size());
+  // export.json next to the weights: the LibTorch integer predictions of the test split.
+  const std::string ej =
+      (std::filesystem::path(o.weights).parent_path() / "export.json").string();
+  const nas::deploy::ExportInfo e = nas::deploy::read_export_info(ej);
+  if (!e.found) return 0;
+  if (split != nas::data::Split::Test || e.split != "test" || e.images < d.size()) {
+    std::cout << fmt::format("{}: scores the {} test images; not compared with this run\n", ej,
+                             e.images);
+    return 0;
+  }
+  size_t differ = 0, first = 0;
+  for (size_t i = 0; i < d.size(); ++i)
+    if (r.predictions[i] != e.int_predictions[i] && differ++ == 0) first = i;
+  size_t int_correct = 0;
+  for (size_t i = 0; i < d.size(); ++i) int_correct += e.int_predictions[i] == d.labels[i];
+  if (differ == 0) {
+    std::cout << fmt::format(
+        "equals the LibTorch integer inference ({}): the same class for all {} images, accuracy "
+        "{:.2f}% = {:.2f}%\n",
+        ej, d.size(), 100 * r.accuracy(d.size()), 100.0 * int_correct / n);
+    return 0;
+  }
+  std::cout << fmt::format(
+      "MISMATCH with the LibTorch integer inference ({}): {} of {} images classified differently "
+      "(first: image {}, platform {} vs LibTorch {}); accuracy {:.2f}% vs {:.2f}%\n",
+      ej, differ, d.size(), first, r.predictions[first], e.int_predictions[first],
+      100 * r.accuracy(d.size()), 100.0 * int_correct / n);
+  return 1;
+}
+
+}  // namespace
 
 Action add_run(CLI::App& app) {
   auto* sub = app.add_subcommand("run", "Map a network to firmware and run it on a platform");
@@ -34,6 +104,10 @@ Action add_run(CLI::App& app) {
     std::string weights;  // --weights: parameters from a file instead of random ones
     std::string dram_trace;  // --dram-trace: every DRAM request as a DRAMSys .stl trace
     bool no_overlap = false;  // --no-layer-overlap: a plain barrier between layers
+    std::string dataset;     // --dataset train|val|test: classify Fashion-MNIST on the platform
+    size_t limit = 0;        // --limit: the split's first N images
+    std::string data_dir;    // --data
+    uint32_t dataset_batch = 32;  // --dataset-batch: images per firmware image
   };
   auto o = std::make_shared<Opts>();
   sub->add_option("--hw", o->hw, "hardware config (configs/hw/*.yaml)")->required();
@@ -64,9 +138,21 @@ Action add_run(CLI::App& app) {
   sub->add_option("--dram-trace", o->dram_trace,
                   "write every DRAM request here as a DRAMSys .stl trace (.rstl: relative "
                   "cycles), in DRAM tCK cycles (traces/README.md)");
+  sub->add_option("--dataset", o->dataset,
+                  "classify a Fashion-MNIST split (train, val, test) on the platform with the "
+                  "--weights network; reports accuracy, latency and energy per image, and whether "
+                  "the accuracy equals export.json's LibTorch integer accuracy next to the weights");
+  sub->add_option("--limit", o->limit, "--dataset: only the split's first N images");
+  sub->add_option("--data", o->data_dir,
+                  "--dataset: the Fashion-MNIST directory (default $SAVP_FASHION_MNIST_DIR or "
+                  "/usr/share/datasets/fashion-mnist)");
+  sub->add_option("--dataset-batch", o->dataset_batch,
+                  "--dataset: images per firmware image (chunk pipeline; default 32)")
+      ->check(CLI::Range(1u, mapper::kMaxBatch));
   auto trace_opts = add_trace_options(sub);  // --trace, --vcd, ...
   return [o, trace_opts] {
     const TraceOptions trace = trace_opts();
+    if (!o->dataset.empty()) return run_dataset(*o);
     if (o->functional && o->timing_only)
       throw Error("savp run: --functional and --timing-only exclude each other");
     const mapper::Objective objective = mapper::parse_objective(o->objective);

@@ -24,6 +24,9 @@ Action add_allocate(CLI::App& app);
 Action add_sweep(CLI::App& app);   // explore/: design-space sweeps into SQLite
 Action add_pareto(CLI::App& app);
 Action add_report(CLI::App& app);  // HTML page of a sweep database or a run report
+#ifdef SAVP_WITH_TORCH
+Action add_nas(CLI::App& app);  // app/cmd_nas.cpp: savp nas train / export (LibTorch)
+#endif
 
 // Adds --trace, --trace-window, --trace-max-mb, --trace-counter-us and --vcd to a run
 // subcommand; the returned function (call it after parsing) gives the checked options.
