@@ -23,7 +23,7 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 build="$root/build-fuzz"
-CC=clang-14 CXX=clang++-14 cmake -S "$root" -B "$build" -DSAVP_FUZZ=ON -DSAVP_BUILD_TESTS=OFF \
+CC=clang-14 CXX=clang++-14 cmake -S "$root" -B "$build" -DSAVP_FUZZ=ON -DSAVP_WITH_TORCH=OFF -DSAVP_BUILD_TESTS=OFF \
   -DSAVP_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 targets=("$@")
 if ((${#targets[@]} == 0)); then

@@ -14,7 +14,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/scripts/setup.sh"
 build="$root/build-asan"
-cmake -S "$root" -B "$build" -DSAVP_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+cmake -S "$root" -B "$build" -DSAVP_SANITIZE=ON -DSAVP_WITH_TORCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DSAVP_BUILD_BENCH=OFF >/dev/null
 cmake --build "$build" -j"$(nproc)"
 # SystemC switches coroutine stacks, which ASan's stack-use-after-return detection can't follow.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages savp needs, when they are missing. Idempotent; needs root
-# (or sudo) only when something is missing. Usage: scripts/setup.sh [--torch]
+# (or sudo) only when something is missing. Usage: scripts/setup.sh [--no-torch]
+# (--no-torch: leave out LibTorch and Fashion-MNIST, for a build without the NAS training part)
 set -euo pipefail
 
 pkgs=(cmake g++ make pkg-config libsystemc-dev libyaml-cpp-dev libfmt-dev libcli11-dev
@@ -10,7 +11,7 @@ pkgs=(cmake g++ make pkg-config libsystemc-dev libyaml-cpp-dev libfmt-dev libcli
 # node/npm is already on the PATH (another nodejs build ships its own npm and conflicts with
 # Debian's npm package).
 command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
-if [[ "${1:-}" == "--torch" ]]; then
+if [[ "${1:-}" != "--no-torch" ]]; then
   pkgs+=(libtorch-dev dataset-fashion-mnist)
 fi
 
