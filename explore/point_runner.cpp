@@ -98,6 +98,57 @@ std::string config_json(const HwConfig& hw) {
   return j.dump();
 }
 
+NetworkRun run_network(std::unique_ptr<Platform>& platform, const mapper::QuantizedNetwork& q,
+                       const std::vector<int8_t>& input, const HwConfig& hw, const EnergyTable& et,
+                       mapper::Objective objective) {
+  mapper::MapOptions mo;
+  mo.objective = objective;
+  mo.energy = &et;
+  const mapper::MappedNetwork m = mapper::generate(q, hw, input, mo);
+  const std::vector<mapper::LayerPrediction> pred = mapper::predict(m, q, hw);
+  RunOptions ro;
+  ro.functional = false;  // timing and energy; bit-exactness is savp run's
+  ro.image_name = q.net.name;
+  uint64_t predicted = 0;
+  for (const mapper::LayerPrediction& lp : pred) predicted += lp.predicted_cycles;
+  ro.layers = layer_spans(q.net, m, pred);
+  if (!platform) platform = std::make_unique<Platform>(hw, et);
+  NetworkRun out;
+  out.run = platform->run(m.image, ro);
+  const RunResult& r = out.run;
+  auto& v = out.values;
+  const double pes = point_figure(hw, r.area.total_mm2, "pes");
+  v["cycles"] = static_cast<double>(r.cycles);
+  v["latency_ms"] = r.latency_us / 1000.0;
+  v["energy_uj"] = r.energy.total_pj / 1e6;
+  v["edp_uj_ms"] = v["energy_uj"] * v["latency_ms"];
+  v["area_mm2"] = r.area.total_mm2;
+  v["predicted_cycles"] = static_cast<double>(predicted);
+  v["dram_read_bytes"] = static_cast<double>(r.dram.read_bytes);
+  v["dram_write_bytes"] = static_cast<double>(r.dram.write_bytes);
+  v["dram_bytes"] = static_cast<double>(r.dram.read_bytes + r.dram.write_bytes);
+  v["dram_bandwidth_gbps"] = r.dram.bandwidth_gbps;
+  v["dram_row_hits"] = static_cast<double>(r.dram.row_hits);
+  v["dram_row_misses"] = static_cast<double>(r.dram.row_misses);
+  v["dram_row_conflicts"] = static_cast<double>(r.dram.row_conflicts);
+  double util = 0, pe_ops = 0;
+  int chunks = 0;
+  for (const EngineReport& e : r.engines) {
+    if (e.kind == "dma") continue;
+    util += e.utilization;
+    pe_ops += static_cast<double>(e.pe_ops);
+    ++chunks;
+  }
+  v["utilization"] = chunks ? util / chunks : 0.0;
+  v["pe_utilization"] = r.cycles ? pe_ops / (static_cast<double>(r.cycles) * pes) : 0.0;
+  for (const char* c : {"compute", "sram", "dram", "leakage"}) {
+    auto it = r.energy.by_component.find(c);
+    v[fmt::format("energy_{}_uj", c)] = it == r.energy.by_component.end() ? 0.0 : it->second / 1e6;
+  }
+  v["instructions"] = static_cast<double>(r.simulator.instructions);
+  return out;
+}
+
 PointRunner::PointRunner(const SweepSpec& spec)
     : spec_(spec), objective_(mapper::parse_objective(spec.objective)) {
   for (const std::string& path : spec.networks) {
@@ -131,50 +182,9 @@ std::vector<ResultRow> PointRunner::run(const Point& p, const HwConfig& hw) {
     row.values["sram_bytes"] = point_figure(hw, area, "sram_bytes");
     row.values["clock_mhz"] = hw.clock_mhz;
     try {
-      mapper::MapOptions mo;
-      mo.objective = objective_;
-      mo.energy = &et;
-      const mapper::MappedNetwork m = mapper::generate(n->q, hw, n->input, mo);
-      const std::vector<mapper::LayerPrediction> pred = mapper::predict(m, n->q, hw);
-      RunOptions ro;
-      ro.functional = false;  // a sweep measures timing and energy; bit-exactness is savp run's
-      ro.image_name = n->net.name;
-      uint64_t predicted = 0;
-      for (const mapper::LayerPrediction& lp : pred) predicted += lp.predicted_cycles;
-      ro.layers = layer_spans(n->net, m, pred);
-      if (!platform) platform = std::make_unique<Platform>(hw, et);
-      RunResult r = platform->run(m.image, ro);
-      auto& v = row.values;
-      v["cycles"] = static_cast<double>(r.cycles);
-      v["latency_ms"] = r.latency_us / 1000.0;
-      v["energy_uj"] = r.energy.total_pj / 1e6;
-      v["edp_uj_ms"] = v["energy_uj"] * v["latency_ms"];
-      v["area_mm2"] = r.area.total_mm2;
-      v["predicted_cycles"] = static_cast<double>(predicted);
-      v["dram_read_bytes"] = static_cast<double>(r.dram.read_bytes);
-      v["dram_write_bytes"] = static_cast<double>(r.dram.write_bytes);
-      v["dram_bytes"] = static_cast<double>(r.dram.read_bytes + r.dram.write_bytes);
-      v["dram_bandwidth_gbps"] = r.dram.bandwidth_gbps;
-      v["dram_row_hits"] = static_cast<double>(r.dram.row_hits);
-      v["dram_row_misses"] = static_cast<double>(r.dram.row_misses);
-      v["dram_row_conflicts"] = static_cast<double>(r.dram.row_conflicts);
-      double util = 0, pe_ops = 0;
-      int chunks = 0;
-      for (const EngineReport& e : r.engines) {
-        if (e.kind == "dma") continue;
-        util += e.utilization;
-        pe_ops += static_cast<double>(e.pe_ops);
-        ++chunks;
-      }
-      v["utilization"] = chunks ? util / chunks : 0.0;
-      v["pe_utilization"] = r.cycles ? pe_ops / (static_cast<double>(r.cycles) * v["pes"]) : 0.0;
-      for (const char* c : {"compute", "sram", "dram", "leakage"}) {
-        auto it = r.energy.by_component.find(c);
-        v[fmt::format("energy_{}_uj", c)] =
-            it == r.energy.by_component.end() ? 0.0 : it->second / 1e6;
-      }
-      v["instructions"] = static_cast<double>(r.simulator.instructions);
-      row.report_json = report_json(r).dump();
+      NetworkRun nr = run_network(platform, n->q, n->input, hw, et, objective_);
+      for (const auto& [k, v] : nr.values) row.values[k] = v;
+      row.report_json = report_json(nr.run).dump();
     } catch (const Error& e) {
       // Infeasible here (a layer that fits no buffer, a kind the point lacks, a firmware
       // fault): recorded, and the next network gets a fresh platform.

@@ -20,11 +20,26 @@
 #include "mapper/codegen.hpp"
 #include "mapper/network.hpp"
 #include "mapper/quantized_network.hpp"
+#include "platform/platform.hpp"
 
 namespace savp::explore {
 
 // The full resolved hardware config (every field, presets and defaults applied) as JSON.
 std::string config_json(const HwConfig& hw);
+
+// One network mapped (objective, energy prices), predicted and simulated timing-only on a
+// long-lived platform: the sequence of savp run --timing-only, shared by the sweep's points and
+// the NAS evaluator (nas/search/). `platform` is built from `hw` on first use (after mapping
+// succeeded); the caller keeps it for the next network on the same hardware, and should drop
+// it when this throws (savp::Error: the network does not fit, or a firmware fault).
+struct NetworkRun {
+  RunResult run;                         // with per-layer figures (run.layers)
+  std::map<std::string, double> values;  // the ResultRow figures: cycles, latency_ms, energy_uj,
+                                         // edp_uj_ms, area_mm2, predicted_cycles, dram_*, ...
+};
+NetworkRun run_network(std::unique_ptr<Platform>& platform, const mapper::QuantizedNetwork& q,
+                       const std::vector<int8_t>& input, const HwConfig& hw, const EnergyTable& et,
+                       mapper::Objective objective);
 
 class PointRunner {
  public:
