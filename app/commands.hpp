@@ -23,6 +23,9 @@ Action add_analyze(CLI::App& app);
 Action add_allocate(CLI::App& app);
 Action add_sweep(CLI::App& app);   // explore/: design-space sweeps into SQLite
 Action add_pareto(CLI::App& app);
+#ifdef SAVP_WITH_TORCH
+Action add_nas(CLI::App& app);  // savp nas ... (app/cmd_nas*.cpp)
+#endif
 
 // Adds --trace, --trace-window, --trace-max-mb, --trace-counter-us and --vcd to a run
 // subcommand; the returned function (call it after parsing) gives the checked options.

@@ -30,6 +30,9 @@ int main(int argc, char** argv) {
   reg(savp::app::add_allocate);
   reg(savp::app::add_sweep);
   reg(savp::app::add_pareto);
+#ifdef SAVP_WITH_TORCH
+  reg(savp::app::add_nas);
+#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
