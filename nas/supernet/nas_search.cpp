@@ -71,7 +71,8 @@ NasSearchSummary run_nas_search(const std::string& spec_path, const NasSearchOpt
       log << fmt::format("generation {}: {} candidates, best accuracy {:.2f}%, {} platform calls, "
                          "{} cache hits\n",
                          g, pop.size(), 100 * best, evaluator.platform_calls(),
-                         evaluator.cache_hits());
+                         evaluator.cache_hits())
+          << std::flush;
     };
     sum.result = search::run_search(space, acc, evaluator, so);
   } else {

@@ -172,7 +172,8 @@ PretrainSummary pretrain(Supernet& net, const data::Dataset& train_set, const st
                          "{:.4f}, sampled-path train {:.2f}% ({:.1f} s)\n",
                          epoch + 1, sum.epochs, ph + 1, kinds_str(phase.train),
                          kinds_str(phase.frozen), e["loss"].get<double>(),
-                         e["kl"].get<double>(), 100 * e["train_accuracy"].get<double>(), secs);
+                         e["kl"].get<double>(), 100 * e["train_accuracy"].get<double>(), secs)
+          << std::flush;
       torch::serialize::OutputArchive a, ma, oa;
       net->save(ma);
       opt.save(oa);
