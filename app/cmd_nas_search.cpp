@@ -35,22 +35,22 @@ Action add_nas_search(CLI::App& nas) {
   return [spec, o]() {
     const auto s = nas::supernet::run_nas_search(*spec, *o, std::cout);
     const auto& r = s.result;
-    std::cout << fmt::format("search done in {:.1f} s (pretraining {:.1f} s): front of {}, {} "
-                             "platform calls, {} cache hits\n",
-                             s.seconds, s.pretrain.seconds, r.front.size(), r.platform_calls,
-                             r.cache_hits);
+    std::cout << fmt::format(
+        "search done in {:.1f} s (pretraining {:.1f} s): front of {}, {} "
+        "platform calls, {} cache hits\n",
+        s.seconds, s.pretrain.seconds, r.front.size(), r.platform_calls, r.cache_hits);
     for (const auto& b : r.baselines)
       std::cout << fmt::format("  {:<10} accuracy {:6.2f}%  latency {:.4f} ms  energy {:.3f} uJ\n",
                                b.label, 100 * b.accuracy, b.hw.latency_ms, b.hw.energy_uj);
     for (size_t i = 0; i < r.front.size(); ++i) {
       const auto& e = r.front[i];
-      std::cout << fmt::format("  {}front[{}] accuracy {:6.2f}%  latency {:.4f} ms  energy {:.3f} "
-                               "uJ  [{}]\n",
-                               i == r.best ? "*" : " ", i, 100 * e.accuracy, e.hw.latency_ms,
-                               e.hw.energy_uj, e.candidate.str());
+      std::cout << fmt::format(
+          "  {}front[{}] accuracy {:6.2f}%  latency {:.4f} ms  energy {:.3f} "
+          "uJ  [{}]\n",
+          i == r.best ? "*" : " ", i, 100 * e.accuracy, e.hw.latency_ms, e.hw.energy_uj,
+          e.candidate.str());
     }
-    std::cout << fmt::format("wrote {0}/pareto.json, {0}/pareto.csv, {0}/best.yaml\n",
-                             o->out_dir);
+    std::cout << fmt::format("wrote {0}/pareto.json, {0}/pareto.csv, {0}/best.yaml\n", o->out_dir);
     return 0;
   };
 }

@@ -71,9 +71,9 @@ DifferentiableResult run_differentiable(Supernet& net, const search::CostTable& 
                                  torch::requires_grad()));
   torch::optim::Adam arch(alpha, torch::optim::AdamOptions(o.arch_lr));
   const search::TrainingSpec& t = s.training;
-  torch::optim::SGD wopt(net->parameters(), torch::optim::SGDOptions(t.lr * 0.1)
-                                                .momentum(t.momentum)
-                                                .weight_decay(t.weight_decay));
+  torch::optim::SGD wopt(
+      net->parameters(),
+      torch::optim::SGDOptions(t.lr * 0.1).momentum(t.momentum).weight_decay(t.weight_decay));
   // Non-block genes (bit level, sparsity, hardware) as the all-first-op baseline has them.
   const search::Candidate base = search::baseline_candidate(layout, s.ops[0]);
   const mapper::Network shape_net = search::decode_network(layout, base);
@@ -99,8 +99,8 @@ DifferentiableResult run_differentiable(Supernet& net, const search::CostTable& 
       for (size_t b = 0; b < nb; ++b) {
         const int64_t k = alpha[b].size(0);
         std::vector<float> g(static_cast<size_t>(k));
-        for (auto& v : g) v = static_cast<float>(-std::log(-std::log(
-                              std::max(1e-12, search::unit(rng)))));
+        for (auto& v : g)
+          v = static_cast<float>(-std::log(-std::log(std::max(1e-12, search::unit(rng)))));
         const torch::Tensor y = torch::softmax((alpha[b] + torch::tensor(g)) / tau, 0);
         const int64_t j = y.argmax().item<int64_t>();
         c.genes[static_cast<size_t>(layout.op_gene(static_cast<uint32_t>(b)))] =
@@ -117,8 +117,7 @@ DifferentiableResult run_differentiable(Supernet& net, const search::CostTable& 
         const torch::Tensor x = quant::input_tensor(shape_net, buf.data(), tn);
         const torch::Tensor y = torch::from_blob(lab.data(), {tn}, torch::kInt64).clone();
         wopt.zero_grad();
-        const torch::Tensor loss =
-            torch::nn::functional::cross_entropy(net->forward(x, c, dg), y);
+        const torch::Tensor loss = torch::nn::functional::cross_entropy(net->forward(x, c, dg), y);
         loss.backward();
         wopt.step();
       }
@@ -127,7 +126,8 @@ DifferentiableResult run_differentiable(Supernet& net, const search::CostTable& 
       val_pos += static_cast<size_t>(bs);
       const torch::Tensor x = quant::input_tensor(shape_net, buf.data(), bs);
       const torch::Tensor y = torch::from_blob(lab.data(), {bs}, torch::kInt64).clone();
-      torch::Tensor cyc = torch::full({}, costs.fixed_cycles), en = torch::full({}, costs.fixed_energy);
+      torch::Tensor cyc = torch::full({}, costs.fixed_cycles),
+                    en = torch::full({}, costs.fixed_energy);
       for (size_t b = 0; b < nb; ++b) {
         cyc = cyc + (soft[b] * costs.cycles[b]).sum();
         en = en + (soft[b] * costs.energy[b]).sum();
@@ -151,13 +151,15 @@ DifferentiableResult run_differentiable(Supernet& net, const search::CostTable& 
     std::string lbl;
     for (size_t b = 0; b < nb; ++b)
       lbl += (b ? " " : "") +
-             layout.block_choices(b)[d.genes[static_cast<size_t>(layout.op_gene(
-                                         static_cast<uint32_t>(b)))]]
+             layout
+                 .block_choices(
+                     b)[d.genes[static_cast<size_t>(layout.op_gene(static_cast<uint32_t>(b)))]]
                  .label();
-    log << fmt::format("differentiable epoch {}/{}: val CE {:.4f}, expected cost {:.3f} of "
-                       "all-first-choice; derived [{}]\n",
-                       epoch + 1, o.epochs, ce_sum / static_cast<double>(steps_per_epoch),
-                       r.expected_cost.back(), lbl);
+    log << fmt::format(
+        "differentiable epoch {}/{}: val CE {:.4f}, expected cost {:.3f} of "
+        "all-first-choice; derived [{}]\n",
+        epoch + 1, o.epochs, ce_sum / static_cast<double>(steps_per_epoch), r.expected_cost.back(),
+        lbl);
   }
   for (size_t b = 0; b < nb; ++b) {
     const torch::Tensor p = torch::softmax(alpha[b].detach(), 0);

@@ -5,7 +5,8 @@
 // Gumbel-softmax: the block's project output is multiplied by a gate equal to 1 in value whose
 // gradient is d softmax_j / d alpha), so each step costs one path, not all choices. The loss of
 // the architecture step is cross entropy + hw_loss_weight x the expected hardware cost
-//     (sum_b sum_j softmax(alpha_b / tau)_j (cycles_bj, energy_bj) + fixed) / (all-first-choice cost),
+//     (sum_b sum_j softmax(alpha_b / tau)_j (cycles_bj, energy_bj) + fixed) / (all-first-choice
+//     cost),
 // the mean of the normalised cycles and energy from part B's platform-measured cost table
 // (nas/search/cost_table.hpp). Weights train on training batches (SGD), alpha on validation
 // batches (Adam), alternately; tau anneals geometrically from tau_start to tau_end.
@@ -28,9 +29,9 @@ struct DifferentiableOptions {
 };
 
 struct DifferentiableResult {
-  std::vector<search::Candidate> derived;       // per epoch
-  std::vector<std::vector<double>> probs;       // final softmax(alpha) per block
-  std::vector<double> expected_cost;            // per epoch: the normalised expected cost
+  std::vector<search::Candidate> derived;  // per epoch
+  std::vector<std::vector<double>> probs;  // final softmax(alpha) per block
+  std::vector<double> expected_cost;       // per epoch: the normalised expected cost
 };
 
 DifferentiableResult run_differentiable(Supernet& net, const search::CostTable& table,

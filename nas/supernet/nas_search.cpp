@@ -29,9 +29,10 @@ NasSearchSummary run_nas_search(const std::string& spec_path, const NasSearchOpt
   const bool existing = fs::exists(fs::path(sn_dir) / "supernet.pt") ||
                         fs::exists(fs::path(o.out_dir) / "checkpoint.json");
   if (existing && !o.resume)
-    throw Error(fmt::format("{} already holds a search (supernet/supernet.pt or checkpoint.json); "
-                            "pass --resume to continue it, or choose another --out",
-                            o.out_dir));
+    throw Error(
+        fmt::format("{} already holds a search (supernet/supernet.pt or checkpoint.json); "
+                    "pass --resume to continue it, or choose another --out",
+                    o.out_dir));
   const std::string dir = o.data_dir.empty() ? data::default_dir() : o.data_dir;
   const size_t n_train = o.train_images ? o.train_images : (o.quick ? 6000 : 0);
   const size_t n_val =
@@ -40,11 +41,11 @@ NasSearchSummary run_nas_search(const std::string& spec_path, const NasSearchOpt
   const data::Dataset val_set = data::head(data::load_split(data::Split::Val, dir), n_val);
   check_fits_dataset(space, train_set);
   const int threads = train::set_threads(o.threads);
-  log << fmt::format("nas search {}: {} blocks, 10^{:.1f} candidates, mode {}; {} training / {} "
-                     "validation images, {} thread(s)\n",
-                     space.name, space.blocks(), search::Layout(space).log10_size(),
-                     search::to_string(space.search.mode), train_set.size(), val_set.size(),
-                     threads);
+  log << fmt::format(
+      "nas search {}: {} blocks, 10^{:.1f} candidates, mode {}; {} training / {} "
+      "validation images, {} thread(s)\n",
+      space.name, space.blocks(), search::Layout(space).log10_size(),
+      search::to_string(space.search.mode), train_set.size(), val_set.size(), threads);
 
   NasSearchSummary sum;
   Supernet net(space, space.search.seed);
@@ -68,10 +69,10 @@ NasSearchSummary run_nas_search(const std::string& spec_path, const NasSearchOpt
     so.on_generation = [&](uint32_t g, const std::vector<search::Evaluated>& pop) {
       double best = 0;
       for (const auto& e : pop) best = std::max(best, e.accuracy);
-      log << fmt::format("generation {}: {} candidates, best accuracy {:.2f}%, {} platform calls, "
-                         "{} cache hits\n",
-                         g, pop.size(), 100 * best, evaluator.platform_calls(),
-                         evaluator.cache_hits())
+      log << fmt::format(
+                 "generation {}: {} candidates, best accuracy {:.2f}%, {} platform calls, "
+                 "{} cache hits\n",
+                 g, pop.size(), 100 * best, evaluator.platform_calls(), evaluator.cache_hits())
           << std::flush;
     };
     sum.result = search::run_search(space, acc, evaluator, so);
@@ -81,9 +82,9 @@ NasSearchSummary run_nas_search(const std::string& spec_path, const NasSearchOpt
     if (fs::exists(table_path)) {
       table = search::load_cost_table(table_path, layout);
     } else {
-      table = search::measure_cost_table(layout, evaluator, search::decode_hardware(
-                                                                layout, search::baseline_candidate(
-                                                                            layout, space.ops[0])));
+      table = search::measure_cost_table(
+          layout, evaluator,
+          search::decode_hardware(layout, search::baseline_candidate(layout, space.ops[0])));
       search::save_cost_table(table, table_path);
     }
     DifferentiableOptions dopt;

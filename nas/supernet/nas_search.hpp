@@ -28,11 +28,11 @@ namespace savp::nas::supernet {
 struct NasSearchOptions {
   std::string out_dir;
   bool quick = false;
-  bool resume = false;        // continue a search in out_dir; without it, an existing one is an error
-  int threads = 0;            // 0: every core
-  std::string data_dir;       // empty: nas::data::default_dir()
-  size_t train_images = 0;    // 0: by mode (all / quick subset)
-  size_t val_images = 0;      // 0: by mode (the spec's validation_images / quick subset)
+  bool resume = false;      // continue a search in out_dir; without it, an existing one is an error
+  int threads = 0;          // 0: every core
+  std::string data_dir;     // empty: nas::data::default_dir()
+  size_t train_images = 0;  // 0: by mode (all / quick subset)
+  size_t val_images = 0;    // 0: by mode (the spec's validation_images / quick subset)
   int stop_after_epochs = 0;  // tests: stop pretraining after this many epochs (as a kill)
 };
 

@@ -25,8 +25,8 @@ std::string kinds_str(const std::vector<OpKind>& v) {
 }
 
 std::string options_key(const search::SearchSpace& s, const PretrainOptions& o, size_t images) {
-  return fmt::format("spec={} kl_weight={} epoch_scale={} seed={} images={}", s.hash,
-                     o.kl_weight, o.epoch_scale, o.seed, images);
+  return fmt::format("spec={} kl_weight={} epoch_scale={} seed={} images={}", s.hash, o.kl_weight,
+                     o.epoch_scale, o.seed, images);
 }
 
 c10::IValue read_entry(torch::serialize::InputArchive& a, const std::string& key,
@@ -61,9 +61,9 @@ PretrainSummary pretrain(Supernet& net, const data::Dataset& train_set, const st
   const std::string ckpt = out_dir + "/supernet.pt";
   const std::string key = options_key(s, o, train_set.size());
 
-  torch::optim::SGD opt(net->parameters(), torch::optim::SGDOptions(t.lr)
-                                               .momentum(t.momentum)
-                                               .weight_decay(t.weight_decay));
+  torch::optim::SGD opt(
+      net->parameters(),
+      torch::optim::SGDOptions(t.lr).momentum(t.momentum).weight_decay(t.weight_decay));
   nlohmann::json hist = nlohmann::json::array();
   if (std::filesystem::exists(ckpt)) {
     torch::serialize::InputArchive a;
@@ -76,9 +76,10 @@ PretrainSummary pretrain(Supernet& net, const data::Dataset& train_set, const st
     }
     const c10::IValue k = read_entry(a, "options", ckpt);
     if (!k.isString() || k.toStringRef() != key)
-      throw Error(fmt::format("{}: the checkpoint was written for another spec or other options "
-                              "({}; this run: {}); remove it or use another --out",
-                              ckpt, k.isString() ? k.toStringRef() : "?", key));
+      throw Error(
+          fmt::format("{}: the checkpoint was written for another spec or other options "
+                      "({}; this run: {}); remove it or use another --out",
+                      ckpt, k.isString() ? k.toStringRef() : "?", key));
     try {
       torch::serialize::InputArchive ma, oa;
       a.read("model", ma);
@@ -95,8 +96,7 @@ PretrainSummary pretrain(Supernet& net, const data::Dataset& train_set, const st
       throw Error(fmt::format("{}: not a savp supernet checkpoint (bad entries)", ckpt));
     sum.resumed_from = static_cast<int>(ep.toInt());
     hist = nlohmann::json::parse(h.toStringRef());
-    log << fmt::format("resuming supernet pretraining {} after epoch {}\n", ckpt,
-                       sum.resumed_from);
+    log << fmt::format("resuming supernet pretraining {} after epoch {}\n", ckpt, sum.resumed_from);
   }
 
   const int64_t n = static_cast<int64_t>(train_set.size());
@@ -104,8 +104,8 @@ PretrainSummary pretrain(Supernet& net, const data::Dataset& train_set, const st
   const size_t img = train_set.image_bytes();
   std::vector<uint8_t> buf(static_cast<size_t>(bs) * img);
   std::vector<int64_t> lab(static_cast<size_t>(bs));
-  const mapper::Network shape_net = search::decode_network(
-      net->layout(), search::baseline_candidate(net->layout(), s.ops[0]));
+  const mapper::Network shape_net =
+      search::decode_network(net->layout(), search::baseline_candidate(net->layout(), s.ops[0]));
   const auto t_all = std::chrono::steady_clock::now();
   int epoch = 0;
   for (size_t ph = 0; ph < pe.size(); ++ph) {
@@ -119,8 +119,7 @@ PretrainSummary pretrain(Supernet& net, const data::Dataset& train_set, const st
       if (epoch < sum.resumed_from) continue;
       const auto t0 = std::chrono::steady_clock::now();
       const double lr = 0.5 * t.lr * (1 + std::cos(M_PI * epoch / sum.epochs));
-      for (auto& g : opt.param_groups())
-        static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
+      for (auto& g : opt.param_groups()) static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
       std::vector<size_t> perm(static_cast<size_t>(n));
       for (size_t i = 0; i < perm.size(); ++i) perm[i] = i;
       SplitMix64 rng(o.seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(epoch));
@@ -168,11 +167,12 @@ PretrainSummary pretrain(Supernet& net, const data::Dataset& train_set, const st
       e["lr"] = lr;
       e["seconds"] = secs;
       hist.push_back(e);
-      log << fmt::format("supernet epoch {}/{} (phase {}: train {}, frozen {}): loss {:.4f}, KL "
-                         "{:.4f}, sampled-path train {:.2f}% ({:.1f} s)\n",
-                         epoch + 1, sum.epochs, ph + 1, kinds_str(phase.train),
-                         kinds_str(phase.frozen), e["loss"].get<double>(),
-                         e["kl"].get<double>(), 100 * e["train_accuracy"].get<double>(), secs)
+      log << fmt::format(
+                 "supernet epoch {}/{} (phase {}: train {}, frozen {}): loss {:.4f}, KL "
+                 "{:.4f}, sampled-path train {:.2f}% ({:.1f} s)\n",
+                 epoch + 1, sum.epochs, ph + 1, kinds_str(phase.train), kinds_str(phase.frozen),
+                 e["loss"].get<double>(), e["kl"].get<double>(),
+                 100 * e["train_accuracy"].get<double>(), secs)
           << std::flush;
       torch::serialize::OutputArchive a, ma, oa;
       net->save(ma);

@@ -23,14 +23,14 @@
 namespace savp::nas::supernet {
 
 struct PretrainOptions {
-  double kl_weight = 0.01;      // weight of the maps' KL terms in the loss
-  double epoch_scale = 1.0;     // every phase runs max(1, round(epochs x scale)) epochs
-  uint64_t seed = 1;            // path sampling and batch order
-  int stop_after = 0;           // > 0: return after this many epochs of this run (tests: a kill)
+  double kl_weight = 0.01;   // weight of the maps' KL terms in the loss
+  double epoch_scale = 1.0;  // every phase runs max(1, round(epochs x scale)) epochs
+  uint64_t seed = 1;         // path sampling and batch order
+  int stop_after = 0;        // > 0: return after this many epochs of this run (tests: a kill)
 };
 
 struct PretrainSummary {
-  int epochs = 0;        // the schedule's total
+  int epochs = 0;  // the schedule's total
   int epochs_done = 0;
   int resumed_from = 0;  // epochs in the checkpoint when this run started
   double seconds = 0;

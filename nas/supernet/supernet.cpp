@@ -79,8 +79,7 @@ SupernetImpl::SupernetImpl(const search::SearchSpace& space, uint64_t seed, doub
   }
   uint32_t last = space_.stages.empty() ? space_.stem_channels : space_.stages.back().channels;
   if (space_.head_channels) {
-    add_fixed("head", space_.head_op, {space_.head_channels, last, 1, 1}, last,
-              space_.batch_norm);
+    add_fixed("head", space_.head_op, {space_.head_channels, last, 1, 1}, last, space_.batch_norm);
     last = space_.head_channels;
   }
   add_fixed("fc", space_.head_op, {space_.classes, last}, last, false);
@@ -227,8 +226,7 @@ Candidate sample_candidate(const search::Layout& layout, const std::vector<OpKin
     const auto& chs = layout.block_choices(g.block);
     for (uint32_t j = 0; j < chs.size(); ++j)
       if (chs[j].skip || has(kinds, chs[j].op)) ok.push_back(j);
-    if (ok.empty())
-      throw Error(fmt::format("block {}: no choice of the kinds sampled", g.block));
+    if (ok.empty()) throw Error(fmt::format("block {}: no choice of the kinds sampled", g.block));
     c.genes.push_back(ok[static_cast<size_t>(rng.below(ok.size()))]);
   }
   rng_state = rng.state;
@@ -252,10 +250,10 @@ void recalibrate(quant::QatNet& net, const data::Dataset& d, int64_t batch, int 
 void check_fits_dataset(const search::SearchSpace& s, const data::Dataset& d) {
   if (s.input_h != d.rows || s.input_w != d.cols || s.input_c != 1 ||
       s.classes != static_cast<uint32_t>(data::kNumClasses))
-    throw Error(fmt::format("{}: input {}x{}x{} with {} classes does not fit Fashion-MNIST "
-                            "({}x{}x1, {} classes)",
-                            s.file, s.input_h, s.input_w, s.input_c, s.classes, d.rows, d.cols,
-                            data::kNumClasses));
+    throw Error(fmt::format(
+        "{}: input {}x{}x{} with {} classes does not fit Fashion-MNIST "
+        "({}x{}x1, {} classes)",
+        s.file, s.input_h, s.input_w, s.input_c, s.classes, d.rows, d.cols, data::kNumClasses));
 }
 
 }  // namespace savp::nas::supernet

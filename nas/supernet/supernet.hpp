@@ -81,9 +81,9 @@ class SupernetImpl : public torch::nn::Module {
 
  private:
   struct Role {
-    torch::Tensor weight;                              // shared
-    std::map<OpKind, torch::Tensor> gamma, beta;       // per kind
-    std::map<OpKind, PiecewiseLinearMap> maps;         // shift, adder
+    torch::Tensor weight;                         // shared
+    std::map<OpKind, torch::Tensor> gamma, beta;  // per kind
+    std::map<OpKind, PiecewiseLinearMap> maps;    // shift, adder
   };
   struct Fixed {  // stem, head, fc
     OpKind op = OpKind::Mult;

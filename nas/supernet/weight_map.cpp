@@ -61,8 +61,7 @@ torch::Tensor laplace_kl(const torch::Tensor& w) {
   const torch::Tensor u = v / v.pow(2).mean().sqrt().clamp_min(1e-12);
   const torch::Tensor c = bin_centres(u.options());
   torch::Tensor q =
-      torch::exp(-(u.view({-1, 1}) - c.view({1, -1})).pow(2) / (2 * kBinWidth * kBinWidth))
-          .sum(0);
+      torch::exp(-(u.view({-1, 1}) - c.view({1, -1})).pow(2) / (2 * kBinWidth * kBinWidth)).sum(0);
   q = q / q.sum() + 1e-8;
   const torch::Tensor p = laplace_target(u.options()) + 1e-8;
   return (q * (q.log() - p.log())).sum();

@@ -9,7 +9,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -82,11 +81,13 @@ TEST(Supernet, SharedTensorShapesAndPathShapes) {
 TEST(Supernet, ChannelSharingSlicesOneTensor) {
   const search::SearchSpace s = smoke();
   supernet::Supernet net(s, 1);
-  const auto c1 = all_of(net->layout(), OpKind::Mult, 1), c2 = all_of(net->layout(), OpKind::Mult, 2);
+  const auto c1 = all_of(net->layout(), OpKind::Mult, 1),
+             c2 = all_of(net->layout(), OpKind::Mult, 2);
   quant::QatNet a = net->subnet(c1), b = net->subnet(c2);
   auto pa = a->named_parameters(), pb = b->named_parameters();
   const int da = a->network().index_of("b0_dw"), db = b->network().index_of("b0_dw");
-  const torch::Tensor wa = pa[fmt::format("l{}_weight", da)], wb = pb[fmt::format("l{}_weight", db)];
+  const torch::Tensor wa = pa[fmt::format("l{}_weight", da)],
+                      wb = pb[fmt::format("l{}_weight", db)];
   // Expansion 1's depthwise weights are expansion 2's first 8 rows: one tensor.
   EXPECT_TRUE(torch::equal(wa, wb.slice(0, 0, 8)));
   EXPECT_FALSE(torch::equal(wb.slice(0, 0, 8), wb.slice(0, 8, 16)));
@@ -174,7 +175,8 @@ TEST(Supernet, SampledSubnetExportsBitExact) {
   for (int64_t n = 0; n < 4; ++n) {
     std::vector<int8_t> img(in[n].permute({1, 2, 0}).contiguous().numel());
     const torch::Tensor hwc = in[n].permute({1, 2, 0}).contiguous();
-    for (size_t i = 0; i < img.size(); ++i) img[i] = static_cast<int8_t>(hwc.data_ptr<int64_t>()[i]);
+    for (size_t i = 0; i < img.size(); ++i)
+      img[i] = static_cast<int8_t>(hwc.data_ptr<int64_t>()[i]);
     const auto ref = mapper::run_reference(q, img);
     EXPECT_EQ(quant::sample_hwc(outs.back(), n), ref.back()) << "image " << n;
   }
@@ -316,7 +318,8 @@ TEST(Supernet, SearchEndToEndThenRetrainAndExport) {
   for (int64_t n = 0; n < 16; ++n) {
     const torch::Tensor hwc = in[n].permute({1, 2, 0}).contiguous();
     std::vector<int8_t> img(static_cast<size_t>(hwc.numel()));
-    for (size_t i = 0; i < img.size(); ++i) img[i] = static_cast<int8_t>(hwc.data_ptr<int64_t>()[i]);
+    for (size_t i = 0; i < img.size(); ++i)
+      img[i] = static_cast<int8_t>(hwc.data_ptr<int64_t>()[i]);
     const auto ref = mapper::run_reference(q, img).back();
     const int am = static_cast<int>(std::max_element(ref.begin(), ref.end()) - ref.begin());
     EXPECT_EQ(am, pred[static_cast<size_t>(n)]) << n;
