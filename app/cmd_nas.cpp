@@ -1,6 +1,6 @@
 // savp nas: the LibTorch NAS frontend (issue 4). A parent subcommand whose children register
-// like the top-level commands (add_nas_train, add_nas_export; a later `savp nas search` adds
-// one more line to kNasCommands). Compiled only in a -DSAVP_WITH_TORCH=ON build.
+// like the top-level commands (add_nas_train, add_nas_export, and add_nas_search from
+// app/cmd_nas_search.cpp). Compiled only in a -DSAVP_WITH_TORCH=ON build.
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -9,6 +9,7 @@
 #include <memory>
 #include <sstream>
 
+#include "app/cmd_nas_search.hpp"
 #include "app/commands.hpp"
 #include "common/errors.hpp"
 #include "nas/data/fashion_mnist.hpp"
@@ -107,7 +108,7 @@ Action add_nas(CLI::App& app) {
   auto cmds = std::make_shared<std::vector<std::pair<CLI::App*, Action>>>();
   using Add = Action (*)(CLI::App&);
   // One line per `savp nas` subcommand.
-  for (Add add : {add_nas_train, add_nas_export}) {
+  for (Add add : {add_nas_train, add_nas_export, add_nas_search}) {
     const size_t before = nas->get_subcommands({}).size();
     Action a = add(*nas);
     cmds->emplace_back(nas->get_subcommands({})[before], std::move(a));

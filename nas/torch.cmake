@@ -9,9 +9,10 @@ foreach(_t IN LISTS _savp_torch_targets)
 endforeach()
 file(GLOB SAVP_NAS_SRC CONFIGURE_DEPENDS
      ${CMAKE_CURRENT_SOURCE_DIR}/ops/*.cpp ${CMAKE_CURRENT_SOURCE_DIR}/quant/*.cpp
-     ${CMAKE_CURRENT_SOURCE_DIR}/export/*.cpp ${CMAKE_CURRENT_SOURCE_DIR}/train/*.cpp)
+     ${CMAKE_CURRENT_SOURCE_DIR}/export/*.cpp ${CMAKE_CURRENT_SOURCE_DIR}/train/*.cpp
+     ${CMAKE_CURRENT_SOURCE_DIR}/supernet/*.cpp)
 add_library(savp_nas STATIC ${SAVP_NAS_SRC})
-target_link_libraries(savp_nas PUBLIC savp_nas_deploy savp_nas_data savp_mapper savp_platform nlohmann_json::nlohmann_json
+target_link_libraries(savp_nas PUBLIC savp_nas_deploy savp_nas_data savp_nas_search savp_mapper savp_platform nlohmann_json::nlohmann_json
                       ${TORCH_LIBRARIES})
 # LibTorch's headers trip -Wextra (unused parameters); they are system headers to us.
 target_include_directories(savp_nas SYSTEM PUBLIC ${TORCH_INCLUDE_DIRS})

@@ -110,9 +110,9 @@ double QatNetImpl::out_scale(size_t i, const std::vector<double>& scales) const 
   }
 }
 
-QatNetImpl::Quantized QatNetImpl::quantize_weight(size_t i, double s_x) const {
+QatNetImpl::Quantized QatNetImpl::quantize_weight(size_t i, const torch::Tensor& w,
+                                                  double s_x) const {
   const Layer& l = net_.layers[i];
-  const torch::Tensor& w = st_[i].weight;
   const int bits = static_cast<int>(l.weight_bits);
   const double lo = arith::qmin(bits, false), hi = arith::qmax(bits);
   Quantized q;
@@ -137,8 +137,17 @@ QatNetImpl::Quantized QatNetImpl::quantize_weight(size_t i, double s_x) const {
   return q;
 }
 
-torch::Tensor QatNetImpl::forward(const torch::Tensor& x) {
+torch::Tensor QatNetImpl::forward(const torch::Tensor& x) { return forward_with(x, {}); }
+
+torch::Tensor QatNetImpl::forward_with(const torch::Tensor& x,
+                                       const std::vector<LayerOverride>& ov) {
   const size_t n = net_.layers.size();
+  if (!ov.empty() && ov.size() != n)
+    throw Error(fmt::format("network '{}': {} layer overrides for {} layers", net_.name,
+                            ov.size(), n));
+  auto pick = [&](size_t i, torch::Tensor LayerOverride::*f, const torch::Tensor& own) {
+    return ov.empty() || !(ov[i].*f).defined() ? own : ov[i].*f;
+  };
   std::vector<torch::Tensor> outs(n);
   std::vector<double> scales(n, 0.0);
   auto input = [&](const std::string& name) -> const torch::Tensor& {
@@ -154,7 +163,7 @@ torch::Tensor QatNetImpl::forward(const torch::Tensor& x) {
     switch (l.type) {
       case LayerType::Conv:
       case LayerType::Linear: {
-        const Quantized q = quantize_weight(i, s_x);
+        const Quantized q = quantize_weight(i, pick(i, &LayerOverride::weight, s.weight), s_x);
         torch::Tensor acc;
         if (l.type == LayerType::Conv) {
           const auto stride = static_cast<int64_t>(l.stride_h);
@@ -192,18 +201,18 @@ torch::Tensor QatNetImpl::forward(const torch::Tensor& x) {
               s.running_mean.copy_(mean.detach());
               s.running_var.copy_(var.detach());
             } else {
-              s.running_mean.mul_(1 - kBnMomentum).add_(kBnMomentum * mean.detach());
-              s.running_var.mul_(1 - kBnMomentum).add_(kBnMomentum * var.detach());
+              s.running_mean.mul_(1 - bn_momentum_).add_(bn_momentum_ * mean.detach());
+              s.running_var.mul_(1 - bn_momentum_).add_(bn_momentum_ * var.detach());
             }
           } else {
             mean = s.running_mean;
             var = s.running_var;
           }
-          g = s.gamma.abs() / torch::sqrt(var + kBnEps);
-          b = -mean + s.beta / g;
+          g = pick(i, &LayerOverride::gamma, s.gamma).abs() / torch::sqrt(var + kBnEps);
+          b = -mean + pick(i, &LayerOverride::beta, s.beta) / g;
         } else {
           g = torch::ones({1}, acc.options());
-          b = s.bias;
+          b = pick(i, &LayerOverride::bias, s.bias);
         }
         // The bias on the accumulator grid (the int32 bias the export writes).
         const torch::Tensor bq = ops::round_ste(b / s_acc) * s_acc;
@@ -237,13 +246,14 @@ torch::Tensor QatNetImpl::forward(const torch::Tensor& x) {
         y = flatten_hwc(in);
         break;
     }
+    if (!ov.empty() && ov[i].gate.defined()) y = y * ov[i].gate;
     const bool relu = (l.has_weights() || l.type == LayerType::Add) && l.relu;
     if (relu) y = torch::relu(y);
     if (s.range.defined() && is_training()) {
       torch::NoGradGuard ng;
       const double peak = (relu ? y.max() : y.abs().max()).item<double>();
       const double r = s.range.item<double>();
-      s.range.fill_(r > 0 ? (1 - kRangeMomentum) * r + kRangeMomentum * peak
+      s.range.fill_(r > 0 ? (1 - range_momentum_) * r + range_momentum_ * peak
                           : std::max(peak, 1e-6));
     }
     scales[i] = out_scale(i, scales);
@@ -269,7 +279,7 @@ mapper::QuantizedNetwork QatNetImpl::to_quantized() const {
     const double s_x = scale_of(l.inputs[0], scales);
     const double s_y = scales[i];
     if (l.has_weights()) {
-      const Quantized qw = quantize_weight(i, s_x);
+      const Quantized qw = quantize_weight(i, s.weight, s_x);
       const double s_acc = l.op == OpKind::Adder ? s_x : s_x * qw.s_w;
       // Weights to the IR layout: conv [k][kh][kw][c/g] (torch: [k][c/g][kh][kw]); linear [o][i].
       torch::Tensor wi = (qw.wq / qw.s_w).to(torch::kFloat64);

@@ -64,6 +64,24 @@ class QatNetImpl : public torch::nn::Module {
   // (the last layer's real output).
   torch::Tensor forward(const torch::Tensor& x);
 
+  // Tensors that replace layer i's own parameters in forward_with (undefined: the layer's
+  // own). The supernet (nas/supernet/) runs a sampled path through this forward with weights
+  // derived from its shared tensors, so gradients reach those and the path's arithmetic is
+  // exactly the standalone QatNet's. `gate` (a scalar, value 1) multiplies the layer's output
+  // before its fake quantization: the straight-through Gumbel gate of the differentiable search.
+  struct LayerOverride {
+    torch::Tensor weight, gamma, beta, bias, gate;
+  };
+  torch::Tensor forward_with(const torch::Tensor& x, const std::vector<LayerOverride>& ov);
+
+  // Momenta of the batch-norm running statistics and the output-range EMA (default
+  // kBnMomentum, kRangeMomentum). BN recalibration sets 1 / (t + 1) for batch t: the
+  // cumulative average over the calibration batches.
+  void set_momenta(double bn, double range) {
+    bn_momentum_ = bn;
+    range_momentum_ = range;
+  }
+
   const mapper::Network& network() const { return net_; }
   // The weight parameters of adder layers (the trainer applies AdderNet's adaptive lr to them).
   std::vector<torch::Tensor> adder_weights() const;
@@ -82,13 +100,14 @@ class QatNetImpl : public torch::nn::Module {
     torch::Tensor wq;   // real values
     double s_w = 1.0;   // weight scale (shift: 2^p_min)
   };
-  Quantized quantize_weight(size_t i, double s_x) const;
+  Quantized quantize_weight(size_t i, const torch::Tensor& w, double s_x) const;
   // Layer i's output scale from its range / its inputs' scales (`scales` holds layers < i).
   double out_scale(size_t i, const std::vector<double>& scales) const;
   double scale_of(const std::string& input, const std::vector<double>& scales) const;
 
   mapper::Network net_;
   std::vector<LayerState> st_;
+  double bn_momentum_ = kBnMomentum, range_momentum_ = kRangeMomentum;
 };
 TORCH_MODULE(QatNet);
 

@@ -222,6 +222,24 @@ std::vector<Evaluated> pareto_front(const std::vector<Evaluated>& pts) {
   return out;
 }
 
+size_t choose_best(const std::vector<Evaluated>& front, const SearchSettings& set) {
+  // The lowest-energy front member within the tolerance of the front's best accuracy
+  // (infeasible hardware last; ties by latency).
+  size_t best = 0;
+  double top = -1;
+  for (const Evaluated& e : front) top = std::max(top, e.accuracy);
+  auto cost = [](const Evaluated& e) {
+    return e.hw.ok ? std::make_pair(e.hw.energy_uj, e.hw.latency_ms) : std::make_pair(1e300, 1e300);
+  };
+  for (size_t i = 0; i < front.size(); ++i) {
+    const Evaluated& e = front[i];
+    if (e.accuracy + set.best_accuracy_tolerance < top) continue;
+    const Evaluated& b = front[best];
+    if (b.accuracy + set.best_accuracy_tolerance < top || cost(e) < cost(b)) best = i;
+  }
+  return best;
+}
+
 SearchResult run_search(const SearchSpace& s, AccuracyProvider& accuracy,
                         PlatformEvaluator& evaluator, const SearchOptions& opt) {
   if (s.search.mode == SearchMode::Differentiable)
@@ -397,19 +415,7 @@ SearchResult run_search(const SearchSpace& s, AccuracyProvider& accuracy,
   r.front = pareto_front(st.archive);
   r.generations = st.generation;
   r.surrogate = st.surrogate;
-  // best: the lowest-energy front member within the tolerance of the front's best accuracy
-  // (without an energy objective: the lowest latency; without both: the most accurate).
-  double top = -1;
-  for (const Evaluated& e : r.front) top = std::max(top, e.accuracy);
-  auto cost = [](const Evaluated& e) {
-    return e.hw.ok ? std::make_pair(e.hw.energy_uj, e.hw.latency_ms) : std::make_pair(1e300, 1e300);
-  };
-  for (size_t i = 0; i < r.front.size(); ++i) {
-    const Evaluated& e = r.front[i];
-    if (e.accuracy + set.best_accuracy_tolerance < top) continue;
-    const Evaluated& b = r.front[r.best];
-    if (b.accuracy + set.best_accuracy_tolerance < top || cost(e) < cost(b)) r.best = i;
-  }
+  r.best = choose_best(r.front, set);
   r.platform_calls = evaluator.platform_calls() - calls0;
   r.cache_hits = evaluator.cache_hits() - hits0;
   r.accuracy_calls = d.accuracy_calls;

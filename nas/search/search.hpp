@@ -104,6 +104,10 @@ std::vector<Evaluated> evaluate_candidates(const Layout& layout, AccuracyProvide
 // order (ascending first objective, then genes).
 std::vector<Evaluated> pareto_front(const std::vector<Evaluated>& pts);
 
+// The index into `front` of the best member: the lowest-energy one whose accuracy is within
+// set.best_accuracy_tolerance of the front's best (0 for an empty front).
+size_t choose_best(const std::vector<Evaluated>& front, const SearchSettings& set);
+
 // Writes <dir>/pareto.json (spec, settings, statistics, the front with each member's genes,
 // choices, accuracy, latency, energy, weight bytes, hardware parameters, the baselines and the
 // surrogate's error), <dir>/pareto.csv (front and baselines, one row each, a `kind` column) and
