@@ -252,7 +252,7 @@ TEST(Supernet, DifferentiableModeFollowsTheHardwareCost) {
   std::ostringstream log;
   supernet::DifferentiableOptions o;
   o.epochs = 2;
-  o.arch_lr = 0.05;
+  o.arch_lr = 0.2;  // 0.05 moved the expected cost but not yet the argmax after 2 epochs
   const auto r = supernet::run_differentiable(net, t, tr, va, o, log);
   ASSERT_EQ(r.derived.size(), 2u);
   search::Candidate first;
