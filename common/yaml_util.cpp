@@ -4,8 +4,13 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#ifndef SAVP_SOURCE_DIR
+#define SAVP_SOURCE_DIR "."
+#endif
 
 namespace savp::yaml {
 
@@ -333,6 +338,28 @@ Value load_file(const std::string& path) {
   ss << in.rdbuf();
   if (in.bad()) throw ConfigError(SourceLocation{path, 0, 0}, "", "cannot read the file");
   return parse(ss.str(), path);
+}
+
+std::string resolve_file(const Value& v, const std::string& dir) {
+  namespace fs = std::filesystem;
+  const std::string p = v.as_string();
+  std::vector<std::string> tried;
+  for (const fs::path& c : {fs::path(p).is_absolute() ? fs::path(p) : fs::path(dir) / p,
+                            fs::path(SAVP_SOURCE_DIR) / p}) {
+    tried.push_back(c.lexically_normal().string());
+    if (fs::is_regular_file(c)) return c.lexically_normal().string();
+    if (fs::path(p).is_absolute()) break;
+  }
+  v.fail("file '" + p + "' not found (looked at " + join(tried) + ")",
+         "a path relative to the spec's folder or the source tree");
+}
+
+std::string read_text(const std::string& path, const Value& at) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) at.fail("cannot read '" + path + "'");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 }  // namespace savp::yaml

@@ -110,6 +110,13 @@ Value parse(const std::string& text, const std::string& origin);
 // Reads and parses a file; a file that cannot be read is a ConfigError naming it.
 Value load_file(const std::string& path);
 
+// A file that a spec names with the key `v`: an absolute path, or one relative to `dir` (the
+// spec's folder), then to the source tree. Returns the normalised path; a file found nowhere
+// is reported at `v`, listing where it looked. Used by sweep specs and NAS search spaces.
+std::string resolve_file(const Value& v, const std::string& dir);
+// The whole file as text; a file that cannot be read is reported at `at`.
+std::string read_text(const std::string& path, const Value& at);
+
 // Helpers for messages.
 std::string join(const std::vector<std::string>& items, const std::string& sep = ", ");
 std::string child_path(const std::string& parent, const std::string& key);

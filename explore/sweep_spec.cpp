@@ -28,27 +28,6 @@ namespace {
 // is half a day per network).
 constexpr uint64_t kMaxPoints = 1000000;
 
-std::string read_text(const std::string& path, const Value& at) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) at.fail("cannot read '" + path + "'");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// A relative path: against the spec's folder, then the source tree (as the hw loader does).
-std::string resolve(const Value& v, const std::string& spec_dir) {
-  const std::string p = v.as_string();
-  std::vector<std::string> tried;
-  for (const fs::path& c : {fs::path(p).is_absolute() ? fs::path(p) : fs::path(spec_dir) / p,
-                            fs::path(SAVP_SOURCE_DIR) / p}) {
-    tried.push_back(c.lexically_normal().string());
-    if (fs::is_regular_file(c)) return c.lexically_normal().string();
-    if (fs::path(p).is_absolute()) break;
-  }
-  v.fail("file '" + p + "' not found (looked at " + yaml::join(tried) + ")",
-         "a path relative to the spec's folder or the source tree");
-}
 
 uint64_t fnv1a(uint64_t h, const std::string& s) {
   for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ull;
@@ -307,14 +286,14 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& origin) {
   spec.name = fs::path(origin).stem().string();
   m.read("name", spec.name);
   const Value base = m.at("base");
-  spec.base = resolve(base, dir);
-  spec.base_text = read_text(spec.base, base);
+  spec.base = yaml::resolve_file(base, dir);
+  spec.base_text = yaml::read_text(spec.base, base);
   uint64_t h = fnv1a(0xcbf29ce484222325ull, text);
   h = fnv1a(h, spec.base_text);
   const Value nets = m.at("networks");
   for (const Value& n : nets.as_seq()) {
-    spec.networks.push_back(resolve(n, dir));
-    h = fnv1a(h, read_text(spec.networks.back(), n));
+    spec.networks.push_back(yaml::resolve_file(n, dir));
+    h = fnv1a(h, yaml::read_text(spec.networks.back(), n));
   }
   if (spec.networks.empty())
     nets.fail("no network: list at least one", "paths to configs/nets/*.yaml");

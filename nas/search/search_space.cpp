@@ -50,26 +50,6 @@ std::vector<uint32_t> uint_choices(const Value& v, const std::vector<uint32_t>& 
   return out;
 }
 
-std::string read_text(const std::string& path, const Value& at) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) at.fail("cannot read '" + path + "'");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string resolve(const Value& v, const std::string& dir) {
-  const std::string p = v.as_string();
-  std::vector<std::string> tried;
-  for (const fs::path& c : {fs::path(p).is_absolute() ? fs::path(p) : fs::path(dir) / p,
-                            fs::path(SAVP_SOURCE_DIR) / p}) {
-    tried.push_back(c.lexically_normal().string());
-    if (fs::is_regular_file(c)) return c.lexically_normal().string();
-    if (fs::path(p).is_absolute()) break;
-  }
-  v.fail("file '" + p + "' not found (looked at " + yaml::join(tried) + ")",
-         "a path relative to the spec's folder or the source tree");
-}
 
 void parse_skeleton(const Value& v, SearchSpace& s) {
   Map m = v.as_map();
@@ -268,8 +248,8 @@ void parse_hardware(const Value& v, const std::string& dir, HardwareSpec& h) {
   Map m = v.as_map();
   m.check_keys({"config", "parameters"});
   const Value cfg = m.at("config");
-  h.config = resolve(cfg, dir);
-  h.config_text = read_text(h.config, cfg);
+  h.config = yaml::resolve_file(cfg, dir);
+  h.config_text = yaml::read_text(h.config, cfg);
   try {
     parse_hw_config(h.config_text, h.config);
   } catch (const ConfigError& e) {
