@@ -15,12 +15,7 @@ using J = nlohmann::ordered_json;
 constexpr const char* kCheckpointFormat = "savp-nas-checkpoint";
 constexpr int kCheckpointVersion = 1;
 
-namespace {
-
-J evaluated_json(const Evaluated& e) {
-  J j;
-  j["genes"] = e.candidate.genes;
-  if (!e.label.empty()) j["label"] = e.label;
+void put_figures(J& j, const Evaluated& e) {
   j["accuracy"] = e.accuracy;
   j["ok"] = e.hw.ok;
   if (!e.hw.ok) j["error"] = e.hw.error;
@@ -30,6 +25,15 @@ J evaluated_json(const Evaluated& e) {
   j["area_mm2"] = e.hw.area_mm2;
   j["weight_bytes"] = e.hw.weight_bytes;
   j["hw_params"] = J::parse(e.hw_params);
+}
+
+namespace {
+
+J evaluated_json(const Evaluated& e) {
+  J j;
+  j["genes"] = e.candidate.genes;
+  if (!e.label.empty()) j["label"] = e.label;
+  put_figures(j, e);
   j["objectives"] = e.score.objectives;
   j["violation"] = e.score.violation;
   return j;

@@ -7,9 +7,16 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "nas/search/search.hpp"
 
 namespace savp::nas::search {
+
+// An evaluated candidate's figures into `j`: accuracy, the platform measurement (ok, error,
+// cycles, latency_ms, energy_uj, area_mm2, weight_bytes) and hw_params, in that key order. The
+// checkpoint and pareto.json both write a candidate's figures this way.
+void put_figures(nlohmann::ordered_json& j, const Evaluated& e);
 
 // The search's working state; what the checkpoint holds.
 struct SearchState {

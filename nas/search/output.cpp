@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "common/file_io.hpp"
+#include "nas/search/checkpoint.hpp"
 #include "nas/search/search.hpp"
 
 namespace savp::nas::search {
@@ -29,15 +30,7 @@ J member(const Layout& layout, const Evaluated& e, const std::string& kind) {
   j["hash"] = e.candidate.hash();
   j["genes"] = e.candidate.genes;
   j["blocks"] = choices_text(layout, e.candidate);
-  j["accuracy"] = e.accuracy;
-  j["ok"] = e.hw.ok;
-  if (!e.hw.ok) j["error"] = e.hw.error;
-  j["cycles"] = e.hw.cycles;
-  j["latency_ms"] = e.hw.latency_ms;
-  j["energy_uj"] = e.hw.energy_uj;
-  j["area_mm2"] = e.hw.area_mm2;
-  j["weight_bytes"] = e.hw.weight_bytes;
-  j["hw_params"] = J::parse(e.hw_params);
+  put_figures(j, e);
   j["feasible"] = e.score.violation <= 0;
   j["violation"] = e.score.violation;
   return j;
