@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <list>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -25,8 +26,9 @@ using nlohmann::json;
 // runs nothing more and answers each point it still holds with kSkip (an empty message).
 enum Tag : int { kWork = 1, kRows = 2, kFail = 3, kSkip = 4 };
 
-// How often a rank that waits for a message looks again (us). Waiting by MPI_Probe would
-// spin a core that rank 0 or another rank on the same machine needs for simulation.
+// How often a rank that waits for a message looks again (us). Waiting by MPI_Probe (or in a
+// blocking MPI_Send / MPI_Recv of a large message) would spin a core that rank 0 or another
+// rank on the same machine needs for simulation.
 constexpr unsigned kPollUs = 1000;
 
 struct MpiSession {
@@ -36,27 +38,102 @@ struct MpiSession {
   MpiSession& operator=(const MpiSession&) = delete;
 };
 
-MPI_Status wait_for(int source, int tag) {
+// Messages this rank has handed to MPI_Isend and MPI has not finished sending. A result is
+// larger than OpenMPI's eager limit (a few KB on shared memory), so a blocking MPI_Send would
+// wait, spinning a core, until the other rank posts the receive, which rank 0 does only between
+// points of its own: a rank's whole point time. Sending without blocking lets the rank go on
+// with its next point; every MPI call between points moves the pending sends along.
+class Outbox {
+ public:
+  void send(std::string body, int tag) {
+    out_.push_back({std::move(body), MPI_REQUEST_NULL});
+    Out& o = out_.back();  // a std::list element never moves, so o.body stays put
+    MPI_Isend(o.body.data(), static_cast<int>(o.body.size()), MPI_CHAR, 0, tag, MPI_COMM_WORLD,
+              &o.req);
+  }
+  // Progresses the pending sends and forgets the finished ones.
+  void progress() {
+    for (auto it = out_.begin(); it != out_.end();) {
+      int done = 0;
+      MPI_Test(&it->req, &done, MPI_STATUS_IGNORE);
+      it = done ? out_.erase(it) : std::next(it);
+    }
+  }
+  // Waits (without spinning) until every pending send has finished.
+  void drain() {
+    for (progress(); !out_.empty(); progress()) usleep(kPollUs);
+  }
+
+ private:
+  struct Out {
+    std::string body;
+    MPI_Request req;
+  };
+  std::list<Out> out_;
+};
+
+// Waits for a message from `source` with `tag`, calling `idle` between probes.
+template <typename Idle>
+MPI_Status wait_for(int source, int tag, Idle idle) {
   MPI_Status st{};
   for (;;) {
     int flag = 0;
     MPI_Iprobe(source, tag, MPI_COMM_WORLD, &flag, &st);
     if (flag) return st;
+    idle();
     usleep(kPollUs);
   }
 }
 
-std::string recv_bytes(const MPI_Status& st) {
-  int n = 0;
-  MPI_Get_count(&st, MPI_CHAR, &n);
-  std::string s(static_cast<size_t>(n), '\0');
-  MPI_Recv(s.data(), n, MPI_CHAR, st.MPI_SOURCE, st.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-  return s;
-}
+// Messages rank 0 has matched (MPI_Improbe) and is receiving (MPI_Imrecv) without blocking:
+// the rest of a large message arrives only as its sender, busy with a point, makes progress.
+class Inbox {
+ public:
+  struct Message {
+    int source = 0;
+    int tag = 0;
+    std::string body;
+  };
+  // Matches every message that has arrived and starts receiving it.
+  void accept() {
+    for (;;) {
+      int flag = 0;
+      MPI_Message msg = MPI_MESSAGE_NULL;
+      MPI_Status st{};
+      MPI_Improbe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &msg, &st);
+      if (!flag) return;
+      int n = 0;
+      MPI_Get_count(&st, MPI_CHAR, &n);
+      in_.push_back({{st.MPI_SOURCE, st.MPI_TAG, std::string(static_cast<size_t>(n), '\0')},
+                     MPI_REQUEST_NULL});
+      In& i = in_.back();
+      MPI_Imrecv(i.msg.body.data(), n, MPI_CHAR, &msg, &i.req);
+    }
+  }
+  // Messages received completely since the last call, in the order they were matched.
+  std::vector<Message> take_complete() {
+    accept();
+    std::vector<Message> done;
+    for (auto it = in_.begin(); it != in_.end();) {
+      int flag = 0;
+      MPI_Test(&it->req, &flag, MPI_STATUS_IGNORE);
+      if (!flag) {
+        ++it;
+        continue;
+      }
+      done.push_back(std::move(it->msg));
+      it = in_.erase(it);
+    }
+    return done;
+  }
 
-void send_bytes(const std::string& s, int tag) {
-  MPI_Send(s.data(), static_cast<int>(s.size()), MPI_CHAR, 0, tag, MPI_COMM_WORLD);
-}
+ private:
+  struct In {
+    Message msg;
+    MPI_Request req;
+  };
+  std::list<In> in_;
+};
 
 void send_work(int rank, int idx) { MPI_Send(&idx, 1, MPI_INT, rank, kWork, MPI_COMM_WORLD); }
 
@@ -94,25 +171,29 @@ std::vector<ResultRow> rows_from_json(const std::string& s) {
 // A rank other than 0: runs the points it is given until told to stop.
 void worker(const std::vector<Planned>& plan, PointRunner& runner) {
   bool failed = false;
+  Outbox outbox;
   for (;;) {
-    wait_for(0, kWork);
+    wait_for(0, kWork, [&] { outbox.progress(); });
     int idx = -1;
     MPI_Recv(&idx, 1, MPI_INT, 0, kWork, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-    if (idx < 0) return;
+    if (idx < 0) break;
     if (failed) {
-      MPI_Send(nullptr, 0, MPI_CHAR, 0, kSkip, MPI_COMM_WORLD);
+      outbox.send(std::string(), kSkip);
       continue;
     }
     try {
       const Planned& p = plan.at(static_cast<size_t>(idx));
-      send_bytes(rows_to_json(runner.run(p.point, p.hw)), kRows);
+      outbox.send(rows_to_json(runner.run(p.point, p.hw)), kRows);
     } catch (const std::exception& e) {
       failed = true;
       int rank = 0;
       MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-      send_bytes(fmt::format("rank {} (pid {}): {}", rank, getpid(), e.what()), kFail);
+      outbox.send(fmt::format("rank {} (pid {}): {}", rank, getpid(), e.what()), kFail);
     }
+    outbox.progress();
   }
+  // Rank 0 stops a rank only once it has every answer the rank owed, so this returns at once.
+  outbox.drain();
 }
 
 // Rank 0: deals out the pending points, runs some itself between messages, stores every row.
@@ -146,30 +227,28 @@ void root(const std::vector<Planned>& plan, PointRunner& runner, ResultStore& st
     queue.clear();
   };
   // Handles one message from a rank.
-  auto handle = [&](const MPI_Status& st) {
-    const int r = st.MPI_SOURCE;
-    const std::string body = recv_bytes(st);
+  auto handle = [&](const Inbox::Message& m) {
+    const int r = m.source;
     --held[r];
     --outstanding;
-    if (st.MPI_TAG == kRows && error.empty()) {
+    if (m.tag == kRows && error.empty()) {
       try {
-        store_rows(rows_from_json(body));
+        store_rows(rows_from_json(m.body));
       } catch (const std::exception& e) {
         fail(e.what());
       }
-    } else if (st.MPI_TAG == kFail) {
-      fail(body);
+    } else if (m.tag == kFail) {
+      fail(m.body);
     }
     deal(r);
   };
+  Inbox inbox;
+  // Handles what has arrived; true if anything had.
   auto poll = [&]() {
-    for (;;) {
-      int flag = 0;
-      MPI_Status st{};
-      MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st);
-      if (!flag) return;
-      handle(st);
-    }
+    bool any = false;
+    for (std::vector<Inbox::Message> done; !(done = inbox.take_complete()).empty(); any = true)
+      for (const Inbox::Message& m : done) handle(m);
+    return any;
   };
   for (int r = 1; r < ranks; ++r) deal(r);
   for (;;) {
@@ -185,7 +264,7 @@ void root(const std::vector<Planned>& plan, PointRunner& runner, ResultStore& st
       continue;
     }
     if (outstanding == 0) break;
-    handle(wait_for(MPI_ANY_SOURCE, MPI_ANY_TAG));
+    if (!poll()) usleep(kPollUs);
   }
   for (int r = 1; r < ranks; ++r) deal(r);  // every rank is stopped by now
   if (!error.empty()) {
