@@ -13,8 +13,10 @@
 // chunk of that kind; the only exact pair is `shift: mult` (common/hw_config.hpp, Fallback).
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <system_error>
 
 #include "common/hw_config.hpp"
@@ -290,6 +292,23 @@ std::string available_presets(const std::vector<fs::path>& dirs) {
   return yaml::join(std::vector<std::string>(names.begin(), names.end()));
 }
 
+// A preset file, parsed once per thread while its text stays the same: a sweep validates
+// hundreds of configs naming the same preset, and yaml-cpp's scanner is most of that time. The
+// parsed document is only read (const access), so sharing it between configs is safe.
+Value load_preset_file(const std::string& path) {
+  thread_local std::map<std::string, std::pair<std::string, Value>> cache;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return yaml::load_file(path);  // its message names the file
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  auto it = cache.find(path);
+  if (it != cache.end() && it->second.first == text) return it->second.second;
+  Value v = yaml::parse(text, path);
+  cache.insert_or_assign(path, std::make_pair(std::move(text), v));
+  return v;
+}
+
 void load_preset(const Value& preset_v, const std::vector<fs::path>& dirs, DramConfig& d,
                  Origins& where) {
   d.preset = preset_v.as_string();
@@ -310,7 +329,7 @@ void load_preset(const Value& preset_v, const std::vector<fs::path>& dirs, DramC
     preset_v.fail("unknown DRAM preset '" + d.preset + "' (looked in " + yaml::join(looked) + ")",
                   available_presets(dirs));
   }
-  Map pm = yaml::load_file(file.lexically_normal().string()).as_map();
+  Map pm = load_preset_file(file.lexically_normal().string()).as_map();
   pm.check_keys({"standard", "organization", "timing", "page_policy", "address_mapping"});
   Value standard = pm.at("standard");
   if (standard.as_string().empty()) standard.fail("the DRAM standard must not be empty");

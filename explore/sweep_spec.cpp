@@ -423,7 +423,14 @@ std::vector<Point> sample_points(const SweepSpec& spec) {
 }
 
 std::string point_config_yaml(const SweepSpec& spec, const Point& p) {
-  YAML::Node doc = YAML::Clone(YAML::Load(spec.base_text));
+  // The base document is parsed once per thread (yaml-cpp's scanner dominates validating a
+  // sweep's points) and copied for each point, since set_at edits it.
+  thread_local std::pair<std::string, YAML::Node> base;
+  if (base.first != spec.base_text || base.second.IsNull()) {
+    base.second.reset(YAML::Load(spec.base_text));  // reset: Node::operator= writes through
+    base.first = spec.base_text;
+  }
+  YAML::Node doc = YAML::Clone(base.second);
   for (size_t k = 0; k < spec.parameters.size(); ++k) {
     const Parameter& par = spec.parameters[k];
     set_at(doc, parse_path(par), 0, par, p.values[k].text, "");
