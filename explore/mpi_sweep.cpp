@@ -298,8 +298,9 @@ SweepSummary run_sweep_mpi(const SweepSpec& spec, const SweepOptions& opt, std::
   std::vector<uint32_t> pending;
   std::string error;
   try {
-    plan = plan_sweep(spec, sum);
-    runner = std::make_unique<PointRunner>(spec);
+    Prepared prep = prepare_sweep(spec, sum);
+    plan = std::move(prep.plan);
+    runner = std::move(prep.runner);
     if (rank == 0) {
       const SweepInfo info{spec.hash, spec.name,   spec.file,
                            spec.text, sum.sampled, runner->network_names()};

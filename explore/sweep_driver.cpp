@@ -12,8 +12,10 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <exception>
 #include <iostream>
 #include <limits>
+#include <thread>
 
 #include "explore/point_runner.hpp"
 #include "explore/result_store.hpp"
@@ -140,6 +142,27 @@ std::vector<Planned> plan_sweep(const SweepSpec& spec, SweepSummary& sum) {
   return plan;
 }
 
+Prepared prepare_sweep(const SweepSpec& spec, SweepSummary& sum) {
+  Prepared out;
+  std::exception_ptr runner_error;
+  std::thread nets([&] {
+    try {
+      out.runner = std::make_unique<PointRunner>(spec);
+    } catch (...) {
+      runner_error = std::current_exception();
+    }
+  });
+  try {
+    out.plan = plan_sweep(spec, sum);
+  } catch (...) {
+    nets.join();
+    throw;
+  }
+  nets.join();
+  if (runner_error) std::rethrow_exception(runner_error);
+  return out;
+}
+
 std::vector<uint32_t> pending_points(const std::set<uint32_t>& done,
                                      const std::vector<Planned>& plan, SweepSummary& sum) {
   std::vector<uint32_t> pending;
@@ -155,10 +178,11 @@ std::vector<uint32_t> pending_points(const std::set<uint32_t>& done,
 SweepSummary run_sweep(const SweepSpec& spec, const SweepOptions& opt, std::ostream& out) {
   SweepSummary sum;
   if (opt.jobs == 0) throw Error("savp sweep: -j must be at least 1");
-  // 1. Sample and validate every point before anything runs or is written.
-  const std::vector<Planned> plan = plan_sweep(spec, sum);
-  // 2. The networks, loaded and quantized once (before any fork, so workers share them).
-  PointRunner runner(spec);
+  // 1. Sample and validate every point before anything runs or is written, and 2. load and
+  // quantize the networks once (before any fork, so workers share them).
+  Prepared prep = prepare_sweep(spec, sum);
+  const std::vector<Planned>& plan = prep.plan;
+  PointRunner& runner = *prep.runner;
   const SweepInfo info{spec.hash, spec.name,   spec.file,
                        spec.text, sum.sampled, runner.network_names()};
   // 3. What the database already holds.

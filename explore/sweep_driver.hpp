@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <iosfwd>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -43,6 +44,18 @@ struct Planned {
 // constraints (in sample order). Throws savp::Error on bad input and when the constraints
 // reject every point. Deterministic: every MPI rank computes the same plan from the same spec.
 std::vector<Planned> plan_sweep(const SweepSpec& spec, SweepSummary& sum);
+
+class PointRunner;
+
+// plan_sweep, and the networks loaded and quantized for the runs (explore/point_runner.hpp),
+// prepared on two threads at once (both are serial start-up that every worker waits for; the
+// thread has ended when this returns, so the caller may fork). A bad spec is reported before
+// a bad network, as if the two ran one after the other.
+struct Prepared {
+  std::vector<Planned> plan;
+  std::unique_ptr<PointRunner> runner;
+};
+Prepared prepare_sweep(const SweepSpec& spec, SweepSummary& sum);
 
 // Indices into `plan` of the points the database does not hold completely; counts the others in
 // sum.already_done.
