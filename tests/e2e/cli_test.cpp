@@ -179,4 +179,26 @@ TEST_F(Cli, UsageErrorsExitNonZero) {
   EXPECT_NE(run("nonsense").status, 0);
 }
 
+// `savp nas ...` runs the savp-nas executable (the only one linking LibTorch) with the same
+// arguments; a build without it says what is missing instead of "unknown subcommand".
+TEST_F(Cli, NasCommandsRunInSavpNasOrSayWhatIsMissing) {
+  const bool with_torch = fs::exists(std::string(SAVP_BINARY_DIR) + "/app/savp-nas");
+  Result help = run("nas --help");
+  Result bad = run("nas frobnicate");
+  if (with_torch) {
+    EXPECT_EQ(help.status, 0) << help.out;
+    for (const char* sub : {"train", "export", "search"})
+      EXPECT_NE(help.out.find(sub), std::string::npos) << help.out;
+    EXPECT_NE(bad.status, 0);
+    EXPECT_NE(bad.out.find("Run with --help"), std::string::npos) << bad.out;
+  } else {
+    for (const Result& r : {help, bad}) {
+      EXPECT_EQ(r.status, 1) << r.out;
+      EXPECT_NE(r.out.find("needs the LibTorch NAS frontend"), std::string::npos) << r.out;
+    }
+  }
+  Result top = run("--help");
+  EXPECT_NE(top.out.find("nas"), std::string::npos) << "savp --help lists nas: " << top.out;
+}
+
 }  // namespace
