@@ -12,45 +12,19 @@
 #include "common/energy_table.hpp"
 #include "common/hw_config.hpp"
 #include "platform/energy_model.hpp"
+#include "tests/e2e/savp_cli.hpp"
 
 namespace {
 
+using namespace savp::test;
+
 namespace fs = std::filesystem;
-const std::string kSavp = std::string(SAVP_BINARY_DIR) + "/app/savp";
-const std::string kSrc = SAVP_SOURCE_DIR;
 const std::string kNet = kSrc + "/configs/nets/resnet20-hybrid.yaml";
 const std::string kHw = kSrc + "/configs/hw/default.yaml";
 
-struct Result {
-  int status;
-  std::string out;  // stdout and stderr together
-};
-
-Result run(const std::string& args) {
-  const std::string cmd = kSavp + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  Result r{-1, ""};
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
-
-class AllocateCli : public ::testing::Test {
+class AllocateCli : public TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("savp_allocate_" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  fs::path dir_;
+  AllocateCli() : TempDirTest("savp_allocate_") {}
 };
 
 uint64_t pes(const savp::HwConfig& hw) {

@@ -13,50 +13,21 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "tests/e2e/savp_cli.hpp"
+
 namespace {
 
+using namespace savp::test;
+
 namespace fs = std::filesystem;
-const std::string kSavp = std::string(SAVP_BINARY_DIR) + "/app/savp";
-const std::string kSrc = SAVP_SOURCE_DIR;
 const std::string kHw = kSrc + "/configs/hw/default.yaml";
 std::string net_yaml(const std::string& n) { return kSrc + "/configs/nets/" + n + ".yaml"; }
 
-struct Result {
-  int status;
-  std::string out;  // stdout and stderr together
-};
-
-Result run(const std::string& args) {
-  const std::string cmd = kSavp + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  Result r{-1, ""};
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-}
-
 nlohmann::json json_file(const std::string& path) { return nlohmann::json::parse(slurp(path)); }
 
-class Map : public ::testing::Test {
+class Map : public TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("savp_map_" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  Map() : TempDirTest("savp_map_") {}
   // Files in the folder whose name ends with ".tmp" (left-overs of a non-atomic write).
   int tmp_files(const std::string& sub) const {
     int n = 0;
@@ -64,7 +35,6 @@ class Map : public ::testing::Test {
       if (e.path().extension() == ".tmp") ++n;
     return n;
   }
-  fs::path dir_;
 };
 
 TEST_F(Map, RoundTripImageListingWeightsAndPrediction) {

@@ -10,47 +10,17 @@
 #include <string>
 #include <vector>
 
+#include "tests/e2e/savp_cli.hpp"
+
 namespace {
 
+using namespace savp::test;
+
 namespace fs = std::filesystem;
-const std::string kSavp = std::string(SAVP_BINARY_DIR) + "/app/savp";
-const std::string kSrc = SAVP_SOURCE_DIR;
 
-struct Result {
-  int status;
-  std::string out;
-};
-
-Result run(const std::string& args) {
-  FILE* p = popen((kSavp + " " + args + " 2>&1").c_str(), "r");
-  Result r{-1, ""};
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
-
-std::string slurp(const std::string& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-class SweepCli : public ::testing::Test {
+class SweepCli : public TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("savp_sweepcli_" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& n) const { return (dir_ / n).string(); }
+  SweepCli() : TempDirTest("savp_sweepcli_") {}
   std::string spec(const std::string& name, const std::string& params,
                    const std::string& extra = "") {
     const std::string p = path(name);
@@ -59,7 +29,6 @@ class SweepCli : public ::testing::Test {
                      << params << extra;
     return p;
   }
-  fs::path dir_;
 };
 
 TEST_F(SweepCli, ShippedDramSweepAndItsParetoFront) {
