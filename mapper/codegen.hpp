@@ -87,7 +87,7 @@ const char* to_string(LoopOrder o);  // "kblock-outer", "band-outer", "weights-r
 
 struct LayerPlacement {
   std::string layer;
-  int chunk = -1;  // -1: no code (flatten); a split layer: its first chunk
+  int chunk = -1;           // -1: no code (flatten); a split layer: its first chunk
   std::vector<int> chunks;  // conv / linear: every chunk running a share of its output channels
   uint64_t out_addr = 0;
   uint64_t out_bytes = 0;
@@ -97,6 +97,7 @@ struct LayerPlacement {
   uint32_t tile_rows = 0, tile_k = 0, tile_c = 0;
   uint64_t ibuf_bytes = 0, wbuf_bytes = 0, obuf_bytes = 0;
   bool double_buffered = false;  // tiles in buffer halves, loads overlapping compute
+  uint32_t out_slots = 0;        // double-buffered: obuf slots the output tiles rotate through
   LoopOrder loop_order = LoopOrder::KBlockOuter;
   // The tiling search's estimate of the chosen tiling (0 for adds and flatten).
   double est_cycles = 0, est_energy_pj = 0;
@@ -123,7 +124,7 @@ inline constexpr uint32_t kMaxBatch = 256;
 
 // What the tiling search minimises (savp run / map --objective).
 enum class Objective : uint8_t { Latency = 0, Energy = 1, Edp = 2 };
-const char* to_string(Objective o);            // "latency", "energy", "edp"
+const char* to_string(Objective o);               // "latency", "energy", "edp"
 Objective parse_objective(const std::string& s);  // throws savp::Error listing the allowed values
 
 struct MapOptions {

@@ -39,6 +39,7 @@ void prepare_add(const Layer& l, const ChunkConfig& cc, Prepared& pr, LayerPlace
       pr.add_ibs = cc.ibuf.capacity_bytes / 2 / kAlign * kAlign;
       pr.add_obs = cc.obuf.capacity_bytes / 2 / kAlign * kAlign;
       pl.double_buffered = true;
+      pl.out_slots = 2;  // obuf halves
     }
   }
   pr.add_boff = align_up(pr.add_tb);
@@ -139,6 +140,7 @@ Prepared prepare_layer(const PrepContext& ctx, size_t li, const Prepared* prev, 
   const bool db = t.double_buffered;
   pl.tile_rows = u32(t.rb), pl.tile_k = u32(t.kb), pl.tile_c = u32(t.cb);
   pl.double_buffered = db;
+  pl.out_slots = db ? t.oslots : 0;
   pl.loop_order = t.order;
   pl.est_cycles = sr.cost.cycles, pl.est_energy_pj = sr.cost.energy_pj;
   pl.est_dram_bytes = sr.cost.dram_bytes;
@@ -146,7 +148,7 @@ Prepared prepare_layer(const PrepContext& ctx, size_t li, const Prepared* prev, 
   const uint64_t wslots = t.order == LoopOrder::WeightsResident ? t.kblocks : db ? 2 : 1;
   pl.ibuf_bytes = (db ? t.ib_stride : 0) + t.ibuf;
   pl.wbuf_bytes = kind == TileKind::Pool ? 0 : (wslots - 1) * t.wb_stride + t.wbuf;
-  pl.obuf_bytes = (db ? t.ob_stride : 0) + t.obuf;
+  pl.obuf_bytes = (db ? (t.oslots - 1) * t.ob_stride : 0) + t.obuf;
 
   // Weights and biases in DRAM, blocked as the tiles load them.
   pr.kind = kind, pr.g = g, pr.t = t;
