@@ -14,11 +14,12 @@
 //    wbuf (reloaded for every band).
 //  - WeightsResident (dense, no split, every block's weights fit the wbuf together): BandOuter
 //    with every weight block in its own wbuf slot, loaded once (during the first band).
-// Double buffering: the input and output tiles alternate between the two halves of the ibuf
-// and obuf, streamed weights between the two halves of the wbuf, so the loads of the next step
-// and the store of the previous tile overlap the compute (TVM VTA's load / compute / store).
+// Double buffering: the input tiles alternate between the two halves of the ibuf, streamed
+// weights between the two halves of the wbuf, and the output tiles rotate through 2, 4 or 8
+// equal obuf slots (as many as the tile fits, Tiling::oslots), so the loads of the next step
+// and the stores of the previous tiles overlap the compute (TVM VTA's load / compute / store).
 //
-// Synchronisation (see codegen.hpp): every buffer region (ibuf / wbuf half or slot, obuf half)
+// Synchronisation (see codegen.hpp): every buffer region (ibuf / wbuf half or slot, obuf slot)
 // remembers the last COMPUTE that read it and the last STORE that drained it; TokenPlan derives
 // from that, for every step, which COMPUTE its first LOAD waits for and which STORE its first
 // COMPUTE waits for. Waits only ever name earlier instructions, in increasing order per channel,
