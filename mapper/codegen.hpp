@@ -35,12 +35,14 @@
 // double_buffer.s): tiles fit half of the ibuf and obuf (and of the wbuf, unless the weights
 // are resident; each half 64-byte aligned); the input of step s goes to ibuf half s % 2 (band
 // outer: band b's input to half b % 2), the weights of a block to wbuf half (split ? s : block)
-// % 2 (band outer, streaming: s % 2; resident: slot = block), output tile j to obuf half j % 2.
-// Then the loads of step s+1 run while step s computes and tile j-1 stores.
+// % 2 (band outer, streaming: s % 2; resident: slot = block), output tile j to obuf slot
+// j % S (Tiling::oslots: S = 2, 4 or 8, as many equal slots as the tile fits; the halves of the
+// ibuf and wbuf stay two). Then the loads of step s+1 run while step s computes and tiles
+// j-1 ... j-S+1 store.
 // Otherwise single buffering (every slot at offset 0).
 //
 // Synchronisation (mapper/tiling.hpp TokenPlan): every buffer slot (ibuf / wbuf half or
-// resident slot, obuf half) remembers the last COMPUTE that read it and the last STORE that
+// resident slot, obuf slot) remembers the last COMPUTE that read it and the last STORE that
 // drained it; no NOPs (the cost model skips them):
 //  - load -> chunk (RAW, input / weights in): the last LOAD of a step that loads anything
 //    signals; its COMPUTE waits (a step without loads reuses what earlier steps loaded, and the
@@ -52,7 +54,7 @@
 //    waits for COMPUTE s-L.
 //  - chunk -> store (RAW, tile out): the COMPUTE that finishes tile j signals; STORE j waits.
 //  - store -> chunk (WAR, obuf slot free): the first COMPUTE of tile j waits for the last STORE
-//    of a tile in the same obuf slot (tile j-L), which signals.
+//    of a tile in the same obuf slot (tile j-S double-buffered, j-1 single), which signals.
 //  Each channel is popped in the order it is pushed (the waited-for instruction indices grow),
 //  every signal has exactly one wait. No deadlock: every wait names an instruction earlier in
 //  program order, and the controller dispatches in program order, so full engine queues cannot
@@ -87,7 +89,7 @@ const char* to_string(LoopOrder o);  // "kblock-outer", "band-outer", "weights-r
 
 struct LayerPlacement {
   std::string layer;
-  int chunk = -1;  // -1: no code (flatten); a split layer: its first chunk
+  int chunk = -1;           // -1: no code (flatten); a split layer: its first chunk
   std::vector<int> chunks;  // conv / linear: every chunk running a share of its output channels
   uint64_t out_addr = 0;
   uint64_t out_bytes = 0;
@@ -97,6 +99,7 @@ struct LayerPlacement {
   uint32_t tile_rows = 0, tile_k = 0, tile_c = 0;
   uint64_t ibuf_bytes = 0, wbuf_bytes = 0, obuf_bytes = 0;
   bool double_buffered = false;  // tiles in buffer halves, loads overlapping compute
+  uint32_t out_slots = 0;        // double-buffered: obuf slots the output tiles rotate through
   LoopOrder loop_order = LoopOrder::KBlockOuter;
   // The tiling search's estimate of the chosen tiling (0 for adds and flatten).
   double est_cycles = 0, est_energy_pj = 0;
@@ -123,7 +126,7 @@ inline constexpr uint32_t kMaxBatch = 256;
 
 // What the tiling search minimises (savp run / map --objective).
 enum class Objective : uint8_t { Latency = 0, Energy = 1, Edp = 2 };
-const char* to_string(Objective o);            // "latency", "energy", "edp"
+const char* to_string(Objective o);               // "latency", "energy", "edp"
 Objective parse_objective(const std::string& s);  // throws savp::Error listing the allowed values
 
 struct MapOptions {

@@ -14,11 +14,12 @@
 //    wbuf (reloaded for every band).
 //  - WeightsResident (dense, no split, every block's weights fit the wbuf together): BandOuter
 //    with every weight block in its own wbuf slot, loaded once (during the first band).
-// Double buffering: the input and output tiles alternate between the two halves of the ibuf
-// and obuf, streamed weights between the two halves of the wbuf, so the loads of the next step
-// and the store of the previous tile overlap the compute (TVM VTA's load / compute / store).
+// Double buffering: the input tiles alternate between the two halves of the ibuf, streamed
+// weights between the two halves of the wbuf, and the output tiles rotate through 2, 4 or 8
+// equal obuf slots (as many as the tile fits, Tiling::oslots), so the loads of the next step
+// and the stores of the previous tiles overlap the compute (TVM VTA's load / compute / store).
 //
-// Synchronisation (see codegen.hpp): every buffer region (ibuf / wbuf half or slot, obuf half)
+// Synchronisation (see codegen.hpp): every buffer region (ibuf / wbuf half or slot, obuf slot)
 // remembers the last COMPUTE that read it and the last STORE that drained it; TokenPlan derives
 // from that, for every step, which COMPUTE its first LOAD waits for and which STORE its first
 // COMPUTE waits for. Waits only ever name earlier instructions, in increasing order per channel,
@@ -113,6 +114,12 @@ struct Tiling {
   uint64_t bands = 0, kblocks = 0, csteps = 0;
   // Byte offsets between buffer slots (0: one slot).
   uint64_t ib_stride = 0, wb_stride = 0, ob_stride = 0;
+  // Double buffering: output tiles rotate through `oslots` obuf slots (a power of two, at
+  // least 2: tile j in slot j % oslots), so the first COMPUTE of tile j waits for the STORE of
+  // tile j - oslots. Small tiles get more slots (up to kMaxOutSlots in tiling.cpp), which lets a
+  // STORE that the DRAM slows down (a read stream of the load engine interleaved with its
+  // writes) finish later without stalling the array.
+  uint32_t oslots = 2;
   bool split() const { return csteps > 1; }
   uint64_t steps() const { return bands * kblocks * csteps; }
   uint64_t tiles() const { return bands * kblocks; }
@@ -131,7 +138,7 @@ struct EnergyPrices {
   double ibuf_pj_per_byte = 0, wbuf_pj_per_byte = 0, obuf_pj_per_byte = 0;
   double pe_op_pj = 0, vector_op_pj = 0, instr_pj = 0;
   double decompress_pj_per_weight = 0;  // the layer's stream format (set with its WeightStore)
-  double leak_pj_per_cycle = 0;  // the whole platform's leakage
+  double leak_pj_per_cycle = 0;         // the whole platform's leakage
 };
 EnergyPrices energy_prices(const HwConfig& hw, const EnergyTable* t, const ChunkConfig& cc,
                            int weight_bits);
@@ -176,7 +183,7 @@ void for_each_step(TileKind kind, const Geo& g, const Tiling& t, F&& f) {
     g.band(s.oy0, s.nr, s.iy0, s.ih, s.pad_t);
     s.first_of_tile = cs == 0;
     s.last_of_tile = cs + 1 == t.csteps;
-    s.oslot = db ? static_cast<uint32_t>(s.tile % 2) : 0;
+    s.oslot = db ? static_cast<uint32_t>(s.tile % t.oslots) : 0;
   };
   if (t.order == LoopOrder::KBlockOuter) {
     for (uint64_t kbi = 0; kbi < t.kblocks; ++kbi)

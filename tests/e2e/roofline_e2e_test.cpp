@@ -9,9 +9,13 @@
 //    cycles of fill and drain (SCALE-Sim v2's count, common/tile_timing.cpp): 57 / 27 = 2.11x
 //    the compute bound whatever the tiling; the 1x1 projections and the FC likewise;
 //  - residual adds and the global pool (vector unit): 1.9-2.6x;
-//  - s3b1_conv1 (stride 2 after a residual add): 1.34-1.41x; the 1x1 projections s2b1_proj /
-//    s3b1_proj where compute-bound (array alone 1.9x and more): 2.3-2.6x; resnet20-shift's
-//    and resnet20-adder's s2b1_conv1 (the first stride-2 conv): 1.26x (kNotYet below).
+//  - the 1x1 projections s2b1_proj / s3b1_proj where compute-bound (array alone 1.9x and
+//    more): 2.1-2.7x; resnet20-adder's s3b1_conv1 (1.27x: its weight blocks 1-3 load during
+//    the first band, slowed by the add's deferred last store) and s2b1_conv1 (1.26x: array
+//    alone 1.21x plus its last store, slowed by the next layer's loads) (kNotYet below).
+// s3b1_conv1 of the other three variants (1.29-1.41x before) is asserted since its output
+// tiles rotate through up to 8 obuf slots (Tiling::oslots): its row-strided stores, slowed by
+// the load engine's reads, no longer stall the array two tiles later.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -33,9 +37,9 @@ const std::string kSrc = SAVP_SOURCE_DIR;
 constexpr double kTarget = 1.25;
 // Compute-bound convs still above the target, per network (header comment).
 const std::map<std::string, std::set<std::string>> kNotYet = {
-    {"resnet20-hybrid", {"s3b1_conv1", "s3b1_proj"}},
-    {"resnet20-mult", {"s3b1_conv1", "s2b1_proj", "s3b1_proj"}},
-    {"resnet20-shift", {"s3b1_conv1", "s2b1_conv1", "s2b1_proj", "s3b1_proj"}},
+    {"resnet20-hybrid", {"s3b1_proj"}},
+    {"resnet20-mult", {"s2b1_proj", "s3b1_proj"}},
+    {"resnet20-shift", {"s2b1_proj", "s3b1_proj"}},
     {"resnet20-adder", {"s3b1_conv1", "s2b1_conv1", "s2b1_proj", "s3b1_proj"}},
 };
 
@@ -74,11 +78,11 @@ Ratios check(const std::string& net_name, bool overlap, bool assert_target) {
     const LayerReport& l = r.layers[s];
     if (p.compute_bound_cycles < p.memory_bound_cycles) continue;  // memory-bound
     const double ratio = static_cast<double>(l.cycles) / static_cast<double>(p.roofline_cycles);
-    const double array = static_cast<double>(p.compute_cycles) /
-                         static_cast<double>(p.compute_bound_cycles);
+    const double array =
+        static_cast<double>(p.compute_cycles) / static_cast<double>(p.compute_bound_cycles);
     if (!overlap) continue;
-    std::printf("%s %-12s %.3fx roofline (array alone %.3fx)\n", net_name.c_str(),
-                l.name.c_str(), ratio, array);
+    std::printf("%s %-12s %.3fx roofline (array alone %.3fx)\n", net_name.c_str(), l.name.c_str(),
+                ratio, array);
     if (!assert_target) continue;
     const bool conv = l.op.rfind("conv", 0) == 0;
     if (!conv || kNotYet.at(net_name).count(l.name)) continue;

@@ -104,11 +104,12 @@ TEST(Codegen, TokensBalancePerEngine) {
 
 TEST(Codegen, DoubleBufferedLayersAlternateBufferHalves) {
   // ResNet-20-hybrid's 32x32 convs have several row bands: their tiles go to alternating
-  // halves of the ibuf and obuf so the next band loads while this one computes.
+  // halves of the ibuf so the next band loads while this one computes, and rotate through the
+  // obuf slots (Tiling::oslots: as many as fit, a power of two from 2 to 8).
   HwConfig hw = default_hw();
   QuantizedNetwork q;
   MappedNetwork m = map_net("resnet20-hybrid", hw, &q);
-  int db_layers = 0;
+  int db_layers = 0, many_slots = 0;
   for (const LayerPlacement& p : m.layers) {
     if (!p.double_buffered) continue;
     ++db_layers;
@@ -125,15 +126,24 @@ TEST(Codegen, DoubleBufferedLayersAlternateBufferHalves) {
     // the blocks of one band share the band's input half.
     const Layer& l = q.net.layers[&p - m.layers.data()];
     const uint64_t kblocks = (l.out_shape.c + p.tile_k - 1) / p.tile_k;
+    const uint32_t slots = p.out_slots;
+    ASSERT_TRUE(slots == 2 || slots == 4 || slots == 8) << p.layer << " " << slots;
+    const uint64_t stride = c.obuf.capacity_bytes / slots / 64 * 64;
+    EXPECT_GE(stride, p.obuf_bytes - (slots - 1) * stride) << p.layer;  // a tile fits its slot
+    if (slots > 2) ++many_slots;
+    // A layer after another on its chunk may start in slot 1 (the slots' low bit swapped).
+    const uint64_t flip = outs[0] / stride;
+    ASSERT_LE(flip, 1u) << p.layer;
     for (size_t i = 0; i < ins.size(); ++i) {
       const uint64_t half = p.loop_order == LoopOrder::KBlockOuter ? i % 2 : i / kblocks % 2;
       EXPECT_EQ(ins[i], half ? c.ibuf.capacity_bytes / 2 / 64 * 64 : 0) << p.layer << " " << i;
       if (p.tile_c == q.net.layers[&p - m.layers.data()].in_shape.c) {
-        EXPECT_EQ(outs[i], i % 2 ? c.obuf.capacity_bytes / 2 / 64 * 64 : 0) << p.layer;
+        EXPECT_EQ(outs[i], ((i % slots) ^ flip) * stride) << p.layer << " " << i;
       }
     }
   }
   EXPECT_GE(db_layers, 10);
+  EXPECT_GE(many_slots, 4);  // the 16x16 and 8x8 convs' small tiles
 }
 
 TEST(Codegen, LayerWithoutAChunkOfItsKindIsAnErrorNamingIt) {
