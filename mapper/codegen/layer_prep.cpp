@@ -47,6 +47,13 @@ void prepare_add(const Layer& l, const ChunkConfig& cc, Prepared& pr, LayerPlace
   pl.obuf_bytes = pr.add_obs + pr.add_tb;
 }
 
+}  // namespace
+
+std::string describe(const Layer& l) {
+  return fmt::format("layer '{}' ({}{}{})", l.name, to_string(l.type), l.has_weights() ? ", " : "",
+                     l.has_weights() ? to_string(l.op) : "");
+}
+
 // The tile kind and geometry of a windowed layer (conv, depthwise, linear as 1x1, pools).
 TileKind tile_kind(const Layer& l) {
   const bool linear = l.type == LayerType::Linear;
@@ -82,13 +89,6 @@ Geo geometry(const Layer& l) {
                0};
   return Geo{l.in_shape.h, l.in_shape.w, l.in_shape.c, l.out_shape.h, l.out_shape.w, l.out_shape.c,
              l.kernel_h,   l.kernel_w,   l.stride_h,   l.pad_h,       l.pad_w};
-}
-
-}  // namespace
-
-std::string describe(const Layer& l) {
-  return fmt::format("layer '{}' ({}{}{})", l.name, to_string(l.type), l.has_weights() ? ", " : "",
-                     l.has_weights() ? to_string(l.op) : "");
 }
 
 Prepared prepare_layer(const PrepContext& ctx, size_t li, const Prepared* prev, ImageData& data,

@@ -70,4 +70,9 @@ void avoid_previous_halves(const Prepared& prev, Prepared& pr);
 // "layer 'name' (conv, mult)": how errors name a layer.
 std::string describe(const Layer& l);
 
+// The tile kind of a conv / linear / pooling layer (an error naming the layer for a grouped
+// conv other than depthwise), and its geometry for the tiling search.
+TileKind tile_kind(const Layer& l);
+Geo geometry(const Layer& l);
+
 }  // namespace savp::mapper::codegen
