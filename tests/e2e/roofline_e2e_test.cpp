@@ -14,9 +14,10 @@
 //    and resnet20-adder's s2b1_conv1 (the first stride-2 conv): 1.26x (kNotYet below);
 //  - resnet20-mult's s1b2_conv1 and s2b1_conv1: 1.47x and 1.65x since the DRAM follows
 //    DRAMSys's LPDDR4 rules (9 tCK more read latency: tDQSCK and the 4-cycle command's tail);
-//    before, 1.23x. In both the DMA store queue is busy about 10x longer than in the
-//    neighbouring layers (savp analyze); 3 tCK less read latency brings them back, so it is a
-//    scheduling cliff of the generated firmware on this DRAM, not yet understood.
+//    before, 1.23x. In both each 2 KB store from mult0.obuf lasts about 3.4 us instead of
+//    0.25 us while the DRAM sits idle for 2.8 us of it (the store waits on the chunk side, not
+//    on DRAM); 3 tCK less read latency brings them back, so the shifted start of the stores
+//    lands them in a scheduling cliff of the generated firmware, not yet understood.
 #include <gtest/gtest.h>
 
 #include <cstdio>
