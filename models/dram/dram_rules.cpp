@@ -62,16 +62,16 @@ CommandRules lpddr4(const DramConfig& cfg) {
   r.ref_len = kLpddr4RefCycles;
   const uint32_t act_pre = r.act_len - r.pre_len;  // 2
   const uint32_t act_ref = r.act_len - r.ref_len;  // 2
-  r.act_to_pre = t.tras + act_pre;                  // CheckerLPDDR4: tRAS + 2 tCK
-  r.pre_to_act = sub0(t.trp, act_pre);              // tRPpb - 2 tCK
-  r.act_to_act_bank = t.tras + t.trp;               // tRCpb
+  r.act_to_pre = t.tras + act_pre;                 // CheckerLPDDR4: tRAS + 2 tCK
+  r.pre_to_act = sub0(t.trp, act_pre);             // tRPpb - 2 tCK
+  r.act_to_act_bank = t.tras + t.trp;              // tRCpb
   r.rd_to_pre = sub0(t.trtp + r.burst + (r.cas_len - r.pre_len), kLpddr4ReadToPreOffsetCycles);
   r.wr_to_pre = t.cwl + r.burst + kLpddr4WriteRecoveryExtraCycles + t.twr + (r.cas_len - r.pre_len);
   r.wr_to_rd_s = t.cwl + kLpddr4WriteRecoveryExtraCycles + r.burst + t.twtr_s;
   r.wr_to_rd_l = t.cwl + kLpddr4WriteRecoveryExtraCycles + r.burst + t.twtr_l;
-  r.act_to_ref = t.tras + t.trp + act_ref;          // tRCpb + 2 tCK
-  r.ref_to_act = sub0(t.trfc, act_ref);             // tRFCab - 2 tCK
-  r.rd_data = t.cl + t.tdqsck + (r.cas_len - 1);     // RL + tDQSCK + 3 tCK
+  r.act_to_ref = t.tras + t.trp + act_ref;        // tRCpb + 2 tCK
+  r.ref_to_act = sub0(t.trfc, act_ref);           // tRFCab - 2 tCK
+  r.rd_data = t.cl + t.tdqsck + (r.cas_len - 1);  // RL + tDQSCK + 3 tCK
   r.wr_data = t.cwl + t.tdqss + t.tdqs2dq + (r.cas_len - 1);
   return r;
 }

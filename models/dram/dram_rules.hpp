@@ -30,19 +30,19 @@ namespace savp::dram {
 struct CommandRules {
   // Command-bus cycles of each command (DRAMSys MemSpec::getCommandLength).
   uint32_t act_len = 1, pre_len = 1, cas_len = 1, ref_len = 1;
-  uint32_t act_to_col = 0;        // tRCD
-  uint32_t act_to_pre = 0;        // same bank (tRAS)
-  uint32_t pre_to_act = 0;        // same bank (tRP)
-  uint32_t act_to_act_bank = 0;   // same bank (tRC)
-  uint32_t rd_to_pre = 0;         // same bank (tRTP)
-  uint32_t wr_to_pre = 0;         // same bank, from the WR command (WL + BL/2 + tWR)
+  uint32_t act_to_col = 0;                  // tRCD
+  uint32_t act_to_pre = 0;                  // same bank (tRAS)
+  uint32_t pre_to_act = 0;                  // same bank (tRP)
+  uint32_t act_to_act_bank = 0;             // same bank (tRC)
+  uint32_t rd_to_pre = 0;                   // same bank (tRTP)
+  uint32_t wr_to_pre = 0;                   // same bank, from the WR command (WL + BL/2 + tWR)
   uint32_t wr_to_rd_s = 0, wr_to_rd_l = 0;  // other / same bank group, from the WR command
-  uint32_t rd_to_wr = 0;          // tRTW
+  uint32_t rd_to_wr = 0;                    // tRTW
   uint32_t ccd_s = 0, ccd_l = 0, rrd_s = 0, rrd_l = 0, faw = 0;
-  uint32_t prea_to_ref = 0;       // all-bank precharge -> REF (tRPab)
-  uint32_t pre_to_ref = 0;        // a bank's last PRE -> REF (tRP)
-  uint32_t act_to_ref = 0;        // a bank's last ACT -> REF (tRC)
-  uint32_t ref_to_act = 0;        // tRFC
+  uint32_t prea_to_ref = 0;  // all-bank precharge -> REF (tRPab)
+  uint32_t pre_to_ref = 0;   // a bank's last PRE -> REF (tRP)
+  uint32_t act_to_ref = 0;   // a bank's last ACT -> REF (tRC)
+  uint32_t ref_to_act = 0;   // tRFC
   uint32_t refi = 0;
   uint32_t rd_data = 0;  // RD -> first read data beat (RL + tDQSCK + command tail)
   uint32_t wr_data = 0;  // WR -> first write data beat (WL + tDQSS + tDQS2DQ + command tail)

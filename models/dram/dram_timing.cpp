@@ -69,12 +69,15 @@ DramTimingModel::DramTimingModel(const DramConfig& cfg) : cfg_(cfg) {
   auto c = [this](uint64_t cycles) { return static_cast<int64_t>(cycles) * tck_ps_; };
   rules_ = command_rules(cfg_);
   const CommandRules& r = rules_;
-  ps_ = Ps{c(r.rd_data),    c(r.wr_data),    c(r.act_to_col),  c(r.act_to_pre), c(r.pre_to_act),
-           c(r.act_to_act_bank), c(r.rd_to_pre), c(r.wr_to_pre), c(r.wr_to_rd_s), c(r.wr_to_rd_l),
-           c(r.rd_to_wr),   c(r.ccd_s),      c(r.ccd_l),       c(r.rrd_s),      c(r.rrd_l),
-           c(r.faw),        c(r.prea_to_ref), c(r.pre_to_ref),  c(r.act_to_ref), c(r.ref_to_act),
-           c(r.refi),       c(t.trfc),       c(r.burst),       c(r.act_len),    c(r.pre_len),
-           c(r.cas_len),    c(r.ref_len)};
+  ps_ = Ps{c(r.rd_data),    c(r.wr_data),     c(r.act_to_col),
+           c(r.act_to_pre), c(r.pre_to_act),  c(r.act_to_act_bank),
+           c(r.rd_to_pre),  c(r.wr_to_pre),   c(r.wr_to_rd_s),
+           c(r.wr_to_rd_l), c(r.rd_to_wr),    c(r.ccd_s),
+           c(r.ccd_l),      c(r.rrd_s),       c(r.rrd_l),
+           c(r.faw),        c(r.prea_to_ref), c(r.pre_to_ref),
+           c(r.act_to_ref), c(r.ref_to_act),  c(r.refi),
+           c(t.trfc),       c(r.burst),       c(r.act_len),
+           c(r.pre_len),    c(r.cas_len),     c(r.ref_len)};
   const DramOrganization& o = cfg_.org;
   banks_.resize(static_cast<size_t>(o.channels) * o.ranks * o.bank_groups * o.banks_per_group);
   ranks_.resize(static_cast<size_t>(o.channels) * o.ranks);

@@ -148,7 +148,8 @@ TEST_F(DramTraceE2e, SimRecordsAFirmwareExample) {
     bytes += len;
   }
   const nlohmann::json run_dram = read_json(run_rep)["dram"];
-  EXPECT_EQ(bytes, run_dram["read_bytes"].get<uint64_t>() + run_dram["write_bytes"].get<uint64_t>());
+  EXPECT_EQ(bytes,
+            run_dram["read_bytes"].get<uint64_t>() + run_dram["write_bytes"].get<uint64_t>());
   // Each line lies in one burst and the run counted the bursts each request touched.
   EXPECT_EQ(lines, run_dram["reads"].get<uint64_t>() + run_dram["writes"].get<uint64_t>());
 }

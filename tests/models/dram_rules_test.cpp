@@ -3,13 +3,14 @@
 // command bus, the data-strobe delays, and start-address channel routing. Every expected time
 // below is worked out by hand from DRAMSys's CheckerLPDDR4 / CheckerDDR4 and MemSpecLPDDR4 with
 // the memspec numbers of JEDEC_8Gb_LPDDR4-3200_16bit (configs/dram/LPDDR4-3200.yaml).
+#include "models/dram/dram_rules.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <vector>
 
 #include "common/hw_config.hpp"
-#include "models/dram/dram_rules.hpp"
 #include "models/dram/dram_timing.hpp"
 
 namespace savp::dram {
@@ -208,8 +209,7 @@ TEST(DramRules, Lpddr4CommandBusOneCommandAtATime) {
   DramTimingModel m(c);
   record(m, kLp, cmds);
   for (uint32_t b = 0; b < 8; ++b) m.access(0, lp_addr(b, 0), 32, false);
-  EXPECT_EQ(times_of(cmds, CommandKind::Act),
-            (std::vector<uint64_t>{0, 4, 8, 12, 16, 20, 24, 33}));
+  EXPECT_EQ(times_of(cmds, CommandKind::Act), (std::vector<uint64_t>{0, 4, 8, 12, 16, 20, 24, 33}));
   EXPECT_EQ(times_of(cmds, CommandKind::Rd),
             (std::vector<uint64_t>{29, 37, 45, 53, 61, 69, 77, 85}));
   // DDR4: one-cycle commands: the same eight misses activate 0..7 (tRRD 0, tFAW 0).
@@ -230,9 +230,8 @@ TEST(DramRules, Lpddr4CommandBusOneCommandAtATime) {
 // without the channel bits). Entered at 1 (ThinkDelayFw), ACT 1, RD 30 and 38, data ends
 // 38 + 45 = 83. Split: one burst per channel in parallel, done at 30 + 45 = 75.
 TEST(DramRules, StartAddressChannelRouting) {
-  for (const auto& [routing, want] :
-       {std::pair{DramChannelRouting::StartAddress, uint64_t{83}},
-        std::pair{DramChannelRouting::Split, uint64_t{75}}}) {
+  for (const auto& [routing, want] : {std::pair{DramChannelRouting::StartAddress, uint64_t{83}},
+                                      std::pair{DramChannelRouting::Split, uint64_t{75}}}) {
     DramConfig c = lpddr4();
     c.scheduler = DramScheduler::FrFcfs;
     c.channel_routing = routing;
