@@ -16,6 +16,7 @@ Action add_replay(CLI::App& app) {
   struct Opts {
     std::string hw, stl, report;
     uint32_t length = 0;
+    std::string routing;
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
@@ -26,11 +27,19 @@ Action add_replay(CLI::App& app) {
                   "bytes of a request whose line has no (<bytes>) field (default: one burst)")
       ->check(CLI::Range(1u, 1u << 30));
   sub->add_flag("--json", o->json, "print the JSON report instead of the table");
+  sub->add_option("--channel-routing", o->routing,
+                  "a request spanning channels: start (all on its start address's channel, as "
+                  "DRAMSys) or split (each burst on its own channel, as the platform); default: "
+                  "start under dram.scheduler frfcfs, split under fcfs")
+      ->check(CLI::IsMember({"start", "split"}));
   return [o] {
     HwConfig hw = load_hw_config(o->hw);
     ReplayOptions ro;
     ro.trace = o->stl;
     ro.default_bytes = o->length;
+    if (!o->routing.empty())
+      ro.channel_routing =
+          o->routing == "start" ? DramChannelRouting::StartAddress : DramChannelRouting::Split;
     ReplayResult r = replay_trace(hw.dram, ro);
     if (o->json)
       std::cout << replay_json(r).dump(2) << "\n";

@@ -81,6 +81,12 @@ struct DramTiming {
   uint32_t twr = 18, twtr_s = 3, twtr_l = 9, trtp = 9;
   uint32_t trtw = 0;  // extra read-to-write bus turnaround (0 = CL + BL/2 + 2 - CWL)
   uint32_t trefi = 9360, trfc = 421;  // refresh interval and all-bank refresh time
+  // All-bank precharge (PREA) to REF before a refresh; 0 = trp (DDR3/DDR4 have one tRP;
+  // LPDDR4 has tRPab > tRPpb, DRAMSys memspec RPab).
+  uint32_t trpab = 0;
+  // LPDDR4 data-strobe delays (DRAMSys memspec DQSCK, DQSS, DQS2DQ; 0 for DDR3/DDR4): read data
+  // starts tDQSCK after RL, write data tDQSS + tDQS2DQ after WL.
+  uint32_t tdqsck = 0, tdqss = 0, tdqs2dq = 0;
 };
 
 struct DramOrganization {
@@ -94,8 +100,19 @@ struct DramOrganization {
   uint32_t data_rate = 2;        // transfers per clock (2 = DDR)
 };
 
+// How a request that spans channels is routed (models/dram/dram_timing.hpp).
+//  split: each burst goes to the channel its address decodes to (the platform's DRAM target);
+//  start_address: the whole request goes to the channel of its start address, each burst
+//  keeping the bank, row and column its own address decodes to (DRAMSys's arbiter and
+//  Controller::createChildTranses). Only the request-buffer front end (submit(), frfcfs)
+//  routes by start address.
+enum class DramChannelRouting : uint8_t { Split = 0, StartAddress = 1 };
+
 struct DramConfig {
   std::string preset;  // e.g. "DDR4-2400"; the preset file gives organization and timing
+  // The preset's `standard:` ("DDR4", "LPDDR4", ...): picks the command rules of
+  // models/dram/dram_rules.hpp (command lengths, LPDDR4's command-edge offsets).
+  std::string standard;
   DramOrganization org;
   DramTiming timing;
   PagePolicy page_policy = PagePolicy::Open;
@@ -111,6 +128,7 @@ struct DramConfig {
   // is fcfs unless set.
   DramScheduler scheduler = DramScheduler::Fcfs;
   uint32_t request_buffer_size = 8;  // frfcfs: bursts per bank (DRAMSys RequestBufferSize)
+  DramChannelRouting channel_routing = DramChannelRouting::Split;  // set by savp replay
 
   uint64_t capacity_bytes() const;   // all channels and ranks
   uint32_t burst_bytes() const;      // bytes moved by one column command

@@ -241,6 +241,10 @@ void read_timing(const Map& m, DramTiming& t, bool all_required, Origins& where)
       {{"trtw", 0, kMaxCount, false}, &DramTiming::trtw},
       {{"trefi", 1, 100 * kMaxCount, false}, &DramTiming::trefi},
       {{"trfc", 1, kMaxCount, false}, &DramTiming::trfc},
+      {{"trpab", 0, kMaxCount, false}, &DramTiming::trpab},
+      {{"tdqsck", 0, kMaxCount, false}, &DramTiming::tdqsck},
+      {{"tdqss", 0, kMaxCount, false}, &DramTiming::tdqss},
+      {{"tdqs2dq", 0, kMaxCount, false}, &DramTiming::tdqs2dq},
   };
   std::vector<std::string> keys{"tck_ns"};
   for (const F& f : fields) keys.push_back(f.f.name);
@@ -249,8 +253,15 @@ void read_timing(const Map& m, DramTiming& t, bool all_required, Origins& where)
     t.tck_ns = v->as_positive_double();
     where.insert_or_assign("tck_ns", *v);
   }
+  // Parameters only some standards have (LPDDR4's tRPab and strobe delays) may be left out of
+  // a preset; they default to 0 (tRPab: tRP).
+  const auto optional_in_preset = [](const char* name) {
+    const std::string n = name;
+    return n == "trpab" || n == "tdqsck" || n == "tdqss" || n == "tdqs2dq";
+  };
   for (const F& f : fields) {
-    std::optional<Value> v = all_required ? m.at(f.f.name) : m.find(f.f.name);
+    std::optional<Value> v =
+        all_required && !optional_in_preset(f.f.name) ? m.at(f.f.name) : m.find(f.f.name);
     if (!v) continue;
     t.*f.member = v->as_uint32(f.f.lo, f.f.hi);
     where.insert_or_assign(f.f.name, *v);
@@ -333,6 +344,7 @@ void load_preset(const Value& preset_v, const std::vector<fs::path>& dirs, DramC
   pm.check_keys({"standard", "organization", "timing", "page_policy", "address_mapping"});
   Value standard = pm.at("standard");
   if (standard.as_string().empty()) standard.fail("the DRAM standard must not be empty");
+  d.standard = standard.as_string();
   read_org(pm.at("organization").as_map(), d.org, true, where);
   read_timing(pm.at("timing").as_map(), d.timing, true, where);
   if (auto p = pm.find("page_policy"))

@@ -34,7 +34,27 @@ DramTraceRecorder::DramTraceRecorder(const std::string& path, models::Dram& dram
       ++clamped_;
     }
     last_cycle_ = cyc;
-    writer_->write(cyc, is_write, addr, len);
+    // A request whose bytes span channels is written as one line per run of bursts on one
+    // channel: DRAMSys routes a request to the channel of its start address, so only such
+    // lines replay there (and in `savp replay`, either routing) as the platform served them.
+    const dram::DramTimingModel& t = dram_.timing();
+    const uint64_t bb = t.config().burst_bytes();
+    if (t.config().org.channels == 1 || len == 0 || addr >= t.capacity() ||
+        len > t.capacity() - addr || (addr % bb) + len <= bb) {
+      writer_->write(cyc, is_write, addr, len);
+      return;
+    }
+    const uint64_t end = addr + len;
+    uint64_t piece = addr;
+    uint32_t channel = t.decode(addr).channel;
+    for (uint64_t b = addr / bb * bb + bb; b < end; b += bb) {
+      const uint32_t ch = t.decode(b).channel;
+      if (ch == channel) continue;
+      writer_->write(cyc, is_write, piece, static_cast<uint32_t>(b - piece));
+      piece = b;
+      channel = ch;
+    }
+    writer_->write(cyc, is_write, piece, static_cast<uint32_t>(end - piece));
   });
 }
 

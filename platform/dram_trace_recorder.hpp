@@ -8,7 +8,9 @@
 // which the requests reached the DRAM model. Under temporal decoupling a request can reach
 // the DRAM with an earlier time than the one before it; since a .stl's absolute cycles must
 // not decrease, such a request is written with the previous request's cycle (the request
-// order, which decides the row-buffer outcomes, is kept).
+// order, which decides the row-buffer outcomes, is kept). A request whose bytes span channels
+// is written as one line per run of bursts on one channel (DRAMSys routes a line to the
+// channel of its start address).
 #pragma once
 
 #include <cstdint>

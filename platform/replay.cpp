@@ -56,8 +56,12 @@ class LatencyHistogram {
 
 }  // namespace
 
-ReplayResult replay_trace(const DramConfig& cfg, const ReplayOptions& opt) {
+ReplayResult replay_trace(const DramConfig& dram_cfg, const ReplayOptions& opt) {
   const auto t0 = std::chrono::steady_clock::now();
+  DramConfig cfg = dram_cfg;
+  cfg.channel_routing = opt.channel_routing.value_or(cfg.scheduler == DramScheduler::FrFcfs
+                                                         ? DramChannelRouting::StartAddress
+                                                         : DramChannelRouting::Split);
   dram::DramTimingModel model(cfg);
   model.reset_stats(0);
   const uint64_t tck = model.tck_ps();
@@ -71,6 +75,8 @@ ReplayResult replay_trace(const DramConfig& cfg, const ReplayOptions& opt) {
   r.trace = opt.trace;
   r.preset = cfg.preset;
   r.page_policy = to_string(cfg.page_policy);
+  r.channel_routing =
+      cfg.channel_routing == DramChannelRouting::StartAddress ? "start_address" : "split";
   r.tck_ns = static_cast<double>(tck) / 1e3;
   LatencyHistogram hist;
   dram::StlRequest q;
@@ -153,7 +159,10 @@ nlohmann::json replay_json(const ReplayResult& r) {
                      {"row_conflicts", b.conflicts}});
   return {{"trace", r.trace},
           {"dram",
-           {{"preset", r.preset}, {"page_policy", r.page_policy}, {"tck_ns", r.tck_ns}}},
+           {{"preset", r.preset},
+            {"page_policy", r.page_policy},
+            {"channel_routing", r.channel_routing},
+            {"tck_ns", r.tck_ns}}},
           {"requests", {{"total", r.requests}, {"reads", r.read_requests},
                         {"writes", r.write_requests}}},
           {"bursts", {{"reads", r.reads}, {"writes", r.writes}}},
@@ -179,8 +188,9 @@ nlohmann::json replay_json(const ReplayResult& r) {
 }
 
 std::string replay_text(const ReplayResult& r) {
-  std::string s = fmt::format("replay {} on {} ({} page, tCK {:.3f} ns)\n", r.trace,
-                              r.preset.empty() ? "custom DRAM" : r.preset, r.page_policy, r.tck_ns);
+  std::string s = fmt::format("replay {} on {} ({} page, tCK {:.3f} ns, channel routing {})\n",
+                              r.trace, r.preset.empty() ? "custom DRAM" : r.preset, r.page_policy,
+                              r.tck_ns, r.channel_routing);
   s += fmt::format("  requests {} ({} reads, {} writes), {} read + {} write bytes\n", r.requests,
                    r.read_requests, r.write_requests, r.read_bytes, r.write_bytes);
   s += fmt::format("  total time {:.1f} ns, bandwidth {:.2f} GB/s of {:.1f} peak\n", r.total_time_ns,

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,9 @@ namespace savp {
 struct ReplayOptions {
   std::string trace;         // .stl (absolute cycles) or .rstl (relative)
   uint32_t default_bytes = 0;  // length of a line without "(<bytes>)"; 0 = one DRAM burst
+  // How a request spanning channels is routed; unset: by its start address under frfcfs
+  // (DRAMSys's arbiter), split burst by burst under fcfs (the platform's DRAM target).
+  std::optional<DramChannelRouting> channel_routing;
 };
 
 struct ReplayBank {
@@ -33,6 +37,7 @@ struct ReplayBank {
 
 struct ReplayResult {
   std::string trace, preset, page_policy;
+  std::string channel_routing;  // "split" or "start_address"
   double tck_ns = 0.0;
   uint64_t requests = 0, read_requests = 0, write_requests = 0;
   uint64_t reads = 0, writes = 0;  // bursts (column commands)

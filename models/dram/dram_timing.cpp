@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <sstream>
 #include <string>
 
@@ -15,10 +16,6 @@ namespace {
 
 // "Never happened": far in the past, yet adding any timing parameter cannot overflow.
 constexpr int64_t kNever = INT64_MIN / 4;
-
-// Default RD-to-WR command spacing when timing.trtw is 0: RL + BL/2 - WL + 2 tCK, the 2 tCK
-// being the bus turnaround of JESD79-4 (DDR4) section 4.25 "Read to Write".
-constexpr uint32_t kJedecReadToWriteTurnaroundCycles = 2;
 
 const char* const kFieldNames[] = {"ro", "ra", "bg", "ba", "co", "ch"};
 
@@ -70,13 +67,17 @@ DramTimingModel::DramTimingModel(const DramConfig& cfg) : cfg_(cfg) {
   const DramTiming& t = cfg_.timing;
   tck_ps_ = std::llround(t.tck_ns * 1000.0);
   auto c = [this](uint64_t cycles) { return static_cast<int64_t>(cycles) * tck_ps_; };
-  uint32_t burst_cycles = t.burst_length / cfg_.org.data_rate;
-  const uint32_t rd_to_bus_free = t.cl + burst_cycles + kJedecReadToWriteTurnaroundCycles;
-  const uint32_t rtw = t.trtw != 0 ? t.trtw : (rd_to_bus_free > t.cwl ? rd_to_bus_free - t.cwl : 0);
-  ps_ = Ps{c(t.cl),        c(t.cwl),    c(t.trcd),   c(t.trp),    c(t.tras),  c(t.tras + t.trp),
-           c(t.tccd_s),    c(t.tccd_l), c(t.trrd_s), c(t.trrd_l), c(t.tfaw),  c(t.twr),
-           c(t.twtr_s),    c(t.twtr_l), c(t.trtp),   c(rtw),      c(t.trefi), c(t.trfc),
-           c(burst_cycles)};
+  rules_ = command_rules(cfg_);
+  const CommandRules& r = rules_;
+  ps_ = Ps{c(r.rd_data),    c(r.wr_data),     c(r.act_to_col),
+           c(r.act_to_pre), c(r.pre_to_act),  c(r.act_to_act_bank),
+           c(r.rd_to_pre),  c(r.wr_to_pre),   c(r.wr_to_rd_s),
+           c(r.wr_to_rd_l), c(r.rd_to_wr),    c(r.ccd_s),
+           c(r.ccd_l),      c(r.rrd_s),       c(r.rrd_l),
+           c(r.faw),        c(r.prea_to_ref), c(r.pre_to_ref),
+           c(r.act_to_ref), c(r.ref_to_act),  c(r.refi),
+           c(t.trfc),       c(r.burst),       c(r.act_len),
+           c(r.pre_len),    c(r.cas_len),     c(r.ref_len)};
   const DramOrganization& o = cfg_.org;
   banks_.resize(static_cast<size_t>(o.channels) * o.ranks * o.bank_groups * o.banks_per_group);
   ranks_.resize(static_cast<size_t>(o.channels) * o.ranks);
@@ -209,16 +210,16 @@ void DramTimingModel::reset_stats(uint64_t origin_ps) {
   for (Bank& b : banks_) {
     b.open = false;
     b.row = 0;
-    b.act_ready = b.col_ready = b.pre_ready = origin;
+    b.act_ready = b.col_ready = b.pre_ready = b.ref_ready = origin;
   }
   const uint32_t bgs = cfg_.org.bank_groups;
   for (Rank& r : ranks_) {
-    r.last_act = r.last_col = r.wr_end = kNever;
+    r.last_act = r.last_col = r.last_wr = kNever;
     r.faw.fill(kNever);
     r.faw_pos = 0;
     r.bg_act.assign(bgs, kNever);
     r.bg_col.assign(bgs, kNever);
-    r.bg_wr_end.assign(bgs, kNever);
+    r.bg_last_wr.assign(bgs, kNever);
     r.next_ref = origin + ps_.refi;
   }
   for (Channel& c : channels_) {
@@ -226,6 +227,8 @@ void DramTimingModel::reset_stats(uint64_t origin_ps) {
     c.last_col = c.last_rd = kNever;
     c.queue.assign(cfg_.scheduler_queue_depth, origin);
     c.issued = 0;
+    c.cmd_bus.clear();
+    c.latest_cmd = origin;
   }
   pending_.clear();
   bank_pending_.assign(banks_.size(), 0);
@@ -259,23 +262,48 @@ DramTimingModel::Plan DramTimingModel::plan(int64_t ready, const DecodedAddress&
   } else {
     int64_t act_min = ready;
     if (p.outcome == RowOutcome::Conflict) {
-      p.pre = std::max(ready, b.pre_ready);
-      act_min = p.pre + ps_.rp;
+      p.pre = bus_slot(c, std::max(ready, b.pre_ready), ps_.pre_len);
+      act_min = p.pre + std::max(ps_.pre_act, ps_.pre_len);
     }
     p.act = std::max({act_min, b.act_ready, r.last_act + ps_.rrd_s, r.bg_act[g] + ps_.rrd_l,
                       r.faw[r.faw_pos] + ps_.faw});
-    col_min = p.act + ps_.rcd;
+    p.act = bus_slot(c, p.act, ps_.act_len);
+    col_min = p.act + std::max(ps_.rcd, ps_.act_len);
   }
   int64_t col = std::max({col_min, r.last_col + ps_.ccd_s, r.bg_col[g] + ps_.ccd_l, c.last_col});
   if (is_write)
-    col = std::max({col, c.last_rd + ps_.rtw, c.bus_free - ps_.cwl});
+    col = std::max({col, c.last_rd + ps_.rtw, c.bus_free - ps_.wr_data});
   else
-    col = std::max({col, r.wr_end + ps_.wtr_s, r.bg_wr_end[g] + ps_.wtr_l, c.bus_free - ps_.cl});
-  p.col = col;
+    col = std::max(
+        {col, r.last_wr + ps_.wr_rd_s, r.bg_last_wr[g] + ps_.wr_rd_l, c.bus_free - ps_.rd_data});
+  p.col = bus_slot(c, col, ps_.cas_len);
   p.first = p.outcome == RowOutcome::Conflict ? p.pre
             : p.outcome == RowOutcome::Miss   ? p.act
                                               : p.col;
   return p;
+}
+
+int64_t DramTimingModel::bus_slot(const Channel& c, int64_t t, int64_t len) const {
+  const std::map<int64_t, int64_t>& bus = c.cmd_bus;
+  auto it = bus.upper_bound(t);
+  if (it != bus.begin()) {
+    auto prev = std::prev(it);
+    if (prev->second > t) t = prev->second;
+  }
+  for (; it != bus.end() && it->first < t + len; ++it) t = std::max(t, it->second);
+  return t;
+}
+
+int64_t DramTimingModel::take_bus(Channel& c, int64_t t, int64_t len) {
+  t = bus_slot(c, t, len);
+  c.cmd_bus.emplace(t, t + len);
+  c.latest_cmd = std::max(c.latest_cmd, t);
+  // No command is placed this far before the latest one (requests arrive in order, or at most
+  // a temporal-decoupling quantum late), so the oldest entries can go.
+  const int64_t horizon = 2 * std::max(ps_.refi, ps_.rfc);
+  while (!c.cmd_bus.empty() && c.cmd_bus.begin()->second < c.latest_cmd - horizon)
+    c.cmd_bus.erase(c.cmd_bus.begin());
+  return t;
 }
 
 void DramTimingModel::refresh_until(uint32_t ri, int64_t upto) {
@@ -286,42 +314,56 @@ void DramTimingModel::refresh_until(uint32_t ri, int64_t upto) {
   DecodedAddress where;
   where.channel = ri / cfg_.org.ranks;
   where.rank = ri % cfg_.org.ranks;
+  Channel& ch = channels_[where.channel];
   while (r.next_ref <= upto) {
     const int64_t due = r.next_ref;
-    int64_t start = due;
-    // All banks must be precharged (tRP done) before an all-bank REF.
+    // DRAMSys RefreshManagerAllBank: when due, one all-bank precharge (PREA) once every open
+    // bank may precharge, then REF tRPab after it (and tRP after a bank's own PRE, tRC after
+    // its ACT).
+    bool any_open = false;
+    int64_t prea = due, start = due;
     for (uint32_t i = 0; i < per_rank; ++i) {
-      Bank& b = first[i];
-      if (b.open) {
-        const int64_t pre = std::max(due, b.pre_ready);
+      if (first[i].open) {
+        any_open = true;
+        prea = std::max(prea, first[i].pre_ready);
+      }
+      start = std::max(start, first[i].ref_ready);
+    }
+    if (any_open) {
+      prea = take_bus(ch, prea, ps_.pre_len);
+      for (uint32_t i = 0; i < per_rank; ++i) {
+        Bank& b = first[i];
+        if (!b.open) continue;
         DecodedAddress bw = where;
         bw.bank_group = i / cfg_.org.banks_per_group;
         bw.bank = i % cfg_.org.banks_per_group;
         bw.row = b.row;
-        emit(CommandKind::Pre, pre, bw);
+        emit(CommandKind::Pre, prea, bw);
         ++stats_.precharges;
         b.open = false;
-        start = std::max(start, pre + ps_.rp);
-      } else {
-        start = std::max(start, b.act_ready);
       }
+      start = std::max(start, prea + std::max(ps_.prea_ref, ps_.pre_len));
     }
+    start = take_bus(ch, start, ps_.ref_len);
     emit(CommandKind::Ref, start, where);
     ++stats_.refreshes;
-    int64_t end = start + ps_.rfc;
+    int64_t last = start;
     r.next_ref = due + ps_.refi;
     // Idle stretch: the refreshes still due each start exactly on time (banks closed and idle),
-    // so account them without walking the interval one by one unless a hook wants each.
-    if (r.next_ref <= upto && end <= r.next_ref) {
+    // so account them without walking the interval one by one unless a hook wants each. (Their
+    // REF commands are not entered on the command bus: nothing else is placed there.)
+    if (r.next_ref <= upto && start + ps_.rfc <= r.next_ref) {
       const int64_t n = (upto - r.next_ref) / ps_.refi + 1;
-      const int64_t last = r.next_ref + (n - 1) * ps_.refi;
+      last = r.next_ref + (n - 1) * ps_.refi;
       if (hook_)
         for (int64_t k = 0; k < n; ++k) emit(CommandKind::Ref, r.next_ref + k * ps_.refi, where);
       stats_.refreshes += static_cast<uint64_t>(n);
-      end = last + ps_.rfc;
       r.next_ref = last + ps_.refi;
     }
-    for (uint32_t i = 0; i < per_rank; ++i) first[i].act_ready = std::max(first[i].act_ready, end);
+    for (uint32_t i = 0; i < per_rank; ++i) {
+      first[i].act_ready = std::max(first[i].act_ready, last + ps_.ref_act);
+      first[i].ref_ready = std::max(first[i].ref_ready, last + ps_.rfc);
+    }
   }
 }
 
@@ -366,42 +408,47 @@ int64_t DramTimingModel::burst(int64_t ready, const DecodedAddress& d, bool is_w
     DecodedAddress old = d;
     old.row = b.row;
     old.column = 0;
+    take_bus(c, p.pre, ps_.pre_len);
     emit(CommandKind::Pre, p.pre, old);
     ++stats_.precharges;
     b.open = false;
-    b.act_ready = std::max(b.act_ready, p.pre + ps_.rp);
+    b.act_ready = std::max(b.act_ready, p.pre + ps_.pre_act);
+    b.ref_ready = std::max(b.ref_ready, p.pre + ps_.pre_ref);
   }
   if (p.outcome != RowOutcome::Hit) {
+    take_bus(c, p.act, ps_.act_len);
     emit(CommandKind::Act, p.act, d);
     ++stats_.activates;
     b.open = true;
     b.row = d.row;
     b.col_ready = p.act + ps_.rcd;
-    b.pre_ready = std::max(b.pre_ready, p.act + ps_.ras);
+    b.pre_ready = std::max(b.pre_ready, p.act + ps_.act_pre);
     b.act_ready = std::max(b.act_ready, p.act + ps_.rc);
+    b.ref_ready = std::max(b.ref_ready, p.act + ps_.act_ref);
     r.last_act = p.act;
     r.bg_act[g] = p.act;
     r.faw[r.faw_pos] = p.act;
     r.faw_pos = (r.faw_pos + 1) % static_cast<uint32_t>(r.faw.size());
   }
 
+  take_bus(c, p.col, ps_.cas_len);
   emit(is_write ? CommandKind::Wr : CommandKind::Rd, p.col, d);
   last_col_ = p.col;
   r.last_col = p.col;
   r.bg_col[g] = p.col;
   c.last_col = p.col;
-  const int64_t data_start = p.col + (is_write ? ps_.cwl : ps_.cl);
+  const int64_t data_start = p.col + (is_write ? ps_.wr_data : ps_.rd_data);
   const int64_t data_end = data_start + ps_.burst;
   c.bus_free = data_end;
   stats_.data_bus_busy_ps += static_cast<uint64_t>(ps_.burst);
   if (is_write) {
     ++stats_.writes;
-    b.pre_ready = std::max(b.pre_ready, data_end + ps_.wr);
-    r.wr_end = std::max(r.wr_end, data_end);
-    r.bg_wr_end[g] = std::max(r.bg_wr_end[g], data_end);
+    b.pre_ready = std::max(b.pre_ready, p.col + ps_.wr_pre);
+    r.last_wr = std::max(r.last_wr, p.col);
+    r.bg_last_wr[g] = std::max(r.bg_last_wr[g], p.col);
   } else {
     ++stats_.reads;
-    b.pre_ready = std::max(b.pre_ready, p.col + ps_.rtp);
+    b.pre_ready = std::max(b.pre_ready, p.col + ps_.rd_pre);
     c.last_rd = p.col;
   }
   if (depth != 0) c.queue[c.issued % depth] = p.col;
@@ -411,7 +458,8 @@ int64_t DramTimingModel::burst(int64_t ready, const DecodedAddress& d, bool is_w
     emit(CommandKind::Pre, b.pre_ready, d);
     ++stats_.precharges;
     b.open = false;
-    b.act_ready = std::max(b.act_ready, b.pre_ready + ps_.rp);
+    b.act_ready = std::max(b.act_ready, b.pre_ready + ps_.pre_act);
+    b.ref_ready = std::max(b.ref_ready, b.pre_ready + ps_.pre_ref);
   }
   return data_end;
 }
@@ -503,7 +551,13 @@ void DramTimingModel::submit(uint64_t arrival_ps, uint64_t addr, uint32_t bytes,
   int64_t entry = std::max(static_cast<int64_t>(arrival_ps), next_entry_) + think_ps_;
   bool blocked = false;
   const uint32_t cap = cfg_.request_buffer_size;
-  for_each_burst(addr, bytes, [&](const DecodedAddress& d, bool ap) {
+  // DRAMSys's arbiter sends the whole request to the channel of its start address, whose
+  // controller splits it into bursts decoded without the channel bits.
+  const bool by_start = cfg_.channel_routing == DramChannelRouting::StartAddress;
+  const uint32_t start_channel = by_start ? decode(addr).channel : 0;
+  for_each_burst(addr, bytes, [&](const DecodedAddress& burst_at, bool ap) {
+    DecodedAddress d = burst_at;
+    if (by_start) d.channel = start_channel;
     const uint32_t flat = flat_bank(d);
     for (;;) {  // wait for room in the bank's buffer; everything after waits too
       std::vector<int64_t>& cols = bank_cols_[flat];

