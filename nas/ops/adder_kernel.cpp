@@ -37,26 +37,28 @@ template <class T>
 constexpr int64_t kLanes = static_cast<int64_t>(sizeof(Vec<T>) / sizeof(T));
 
 // Unaligned loads and stores (the rows start anywhere); memcpy compiles to one vector move.
+#define SAVP_INLINE inline __attribute__((always_inline))
+
 template <class T>
-inline Vec<T> load(const T* p) {
+SAVP_INLINE Vec<T> load(const T* p) {
   Vec<T> v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
 template <class T>
-inline void store(T* p, const Vec<T>& v) {
+SAVP_INLINE void store(T* p, const Vec<T>& v) {
   std::memcpy(p, &v, sizeof v);
 }
 template <class T>
-inline Vec<T> splat(T s) {
+SAVP_INLINE Vec<T> splat(T s) {
   return Vec<T>{} + s;
 }
 template <class T>
-inline Vec<T> vabs(const Vec<T>& v) {
+SAVP_INLINE Vec<T> vabs(const Vec<T>& v) {
   return v < 0 ? -v : v;
 }
 template <class T>
-inline T hsum(const Vec<T>& v) {
+SAVP_INLINE T hsum(const Vec<T>& v) {
   T s = 0;
   for (int64_t i = 0; i < kLanes<T>; ++i) s += v[i];
   return s;
@@ -159,7 +161,7 @@ torch::Tensor layout_grad(const torch::Tensor& gy, const Geometry& g) {
 
 // ---- forward: acc[o][q] = sum_k |x[off_k + q] - w[o][k]| for OB outputs x NV vectors of q.
 template <class T, int OB, int NV>
-inline void forward_tile(const T* x, const int64_t* off, int64_t kg, const T* w, Vec<T> (&acc)[OB][NV]) {
+SAVP_INLINE void forward_tile(const T* x, const int64_t* off, int64_t kg, const T* w, Vec<T> (&acc)[OB][NV]) {
   constexpr int64_t L = kLanes<T>;
   for (int i = 0; i < OB; ++i)
     for (int v = 0; v < NV; ++v) acc[i][v] = Vec<T>{};
@@ -175,7 +177,7 @@ inline void forward_tile(const T* x, const int64_t* off, int64_t kg, const T* w,
 
 // Writes -acc of the positions [q0, q0 + count) that are real outputs (ox < Wo).
 template <class T>
-inline void store_output(const Geometry& g, const T* acc, int64_t q0, int64_t count, T* y) {
+SAVP_INLINE void store_output(const Geometry& g, const T* acc, int64_t q0, int64_t count, T* y) {
   int64_t oy = q0 / g.wq, ox = q0 % g.wq;
   for (int64_t j = 0; j < count && oy < g.ho; ++j) {
     if (ox < g.wo) y[oy * g.wo + ox] = -acc[j];
@@ -183,15 +185,19 @@ inline void store_output(const Geometry& g, const T* acc, int64_t q0, int64_t co
   }
 }
 
+// Forward tasks: (image, group, block of 4 outputs, chunk of q positions).
+constexpr int kForwardOB = 4;
 template <class T>
-void forward_kernel(const Geometry& g, const T* xq, const T* w, T* y) {
+constexpr int64_t kForwardChunk = 16 * kLanes<T>;  // q positions per task: tasks for small batches
+
+template <class T>
+SAVP_INLINE void forward_tasks(const Geometry& g, const T* xq, const T* w, T* y, int64_t b,
+                               int64_t e) {
   constexpr int64_t L = kLanes<T>;
-  constexpr int OB = 4;
-  const int64_t nob = ceil_div(g.og, OB);
-  const int64_t chunk = 16 * L;  // q positions per task: enough tasks for small batches
+  constexpr int OB = kForwardOB;
+  const int64_t nob = ceil_div(g.og, OB), chunk = kForwardChunk<T>;
   const int64_t nqc = ceil_div(g.qpad, chunk);
-  const int64_t tasks = g.n * g.groups * nob * nqc;
-  at::parallel_for(0, tasks, 1, [&](int64_t b, int64_t e) {
+  {
     for (int64_t t = b; t < e; ++t) {
       const int64_t qc = t % nqc, ob = (t / nqc) % nob, gr = (t / (nqc * nob)) % g.groups;
       const int64_t img = t / (nqc * nob * g.groups);
@@ -225,13 +231,13 @@ void forward_kernel(const Geometry& g, const T* xq, const T* w, T* y) {
         }
       }
     }
-  });
+  }
 }
 
 // ---- input gradient: gx[off_k + q] += sum_o gy[o][q] * HT(w[o][k] - x[off_k + q]), for KB
 // window elements k of one input channel x NV vectors of q.
 template <class T, int KB, int NV>
-inline void input_grad_tile(const T* x, T* gx, const int64_t* off, const T* gy, int64_t qpad,
+SAVP_INLINE void input_grad_tile(const T* x, T* gx, const int64_t* off, const T* gy, int64_t qpad,
                             const T* w, int64_t kg, int64_t og) {
   constexpr int64_t L = kLanes<T>;
   const Vec<T> lo = splat<T>(-1), hi = splat<T>(1);
@@ -258,13 +264,14 @@ inline void input_grad_tile(const T* x, T* gx, const int64_t* off, const T* gy, 
     for (int v = 0; v < NV; ++v) store(gx + off[j] + v * L, load(gx + off[j] + v * L) + acc[j][v]);
 }
 
+// One task per (image, input channel): the window elements of a channel all write into that
+// channel's region (and its slack) only, so tasks never write the same element.
 template <class T>
-void input_grad_kernel(const Geometry& g, const T* xq, const T* w, const T* gyq, T* gxq) {
+SAVP_INLINE void input_grad_tasks(const Geometry& g, const T* xq, const T* w, const T* gyq, T* gxq,
+                                  int64_t b, int64_t e) {
   constexpr int64_t L = kLanes<T>;
   constexpr int KB = 4;
-  // One task per (image, input channel): the window elements of a channel all write into that
-  // channel's region (and its slack) only, so tasks never write the same element.
-  at::parallel_for(0, g.n * g.cin, 1, [&](int64_t b, int64_t e) {
+  {
     for (int64_t t = b; t < e; ++t) {
       const int64_t img = t / g.cin, c = t % g.cin, gr = c / g.cg, cl = c % g.cg;
       const int64_t base = (img * g.cin + gr * g.cg) * g.cstride;
@@ -286,14 +293,14 @@ void input_grad_kernel(const Geometry& g, const T* xq, const T* w, const T* gyq,
           input_grad_tile<T, 1, 1>(xb + q, gxb + q, &g.off[k], gyb + q, g.qpad, wb + k, g.kg, g.og);
       }
     }
-  });
+  }
 }
 
 // ---- weight gradient: gw[o][k] = sum_{n,q} gy[o][q] x[off_k + q] - w[o][k] sum_{n,q} gy[o][q]
 // (AdderNet eq. 5 summed: sum g (x - w)), for OB outputs x KB window elements. Each image's sum
 // is taken in T over vectors, the sum over images in double.
 template <class T, int OB, int KB>
-void weight_grad_block(const Geometry& g, const T* xq, const T* w, const T* gyq, int64_t gr,
+SAVP_INLINE void weight_grad_block(const Geometry& g, const T* xq, const T* w, const T* gyq, int64_t gr,
                        int64_t o0, int64_t k0, T* gw) {
   constexpr int64_t L = kLanes<T>;
   double tot[OB][KB] = {}, gsum[OB] = {};
@@ -326,11 +333,15 @@ void weight_grad_block(const Geometry& g, const T* xq, const T* w, const T* gyq,
     }
 }
 
+// Weight-gradient tasks: (group, block of 2 outputs, block of 4 window elements).
+constexpr int kWeightOB = 2, kWeightKB = 4;
+
 template <class T>
-void weight_grad_kernel(const Geometry& g, const T* xq, const T* w, const T* gyq, T* gw) {
-  constexpr int OB = 2, KB = 4;
+SAVP_INLINE void weight_grad_tasks(const Geometry& g, const T* xq, const T* w, const T* gyq, T* gw,
+                                   int64_t b, int64_t e) {
+  constexpr int OB = kWeightOB, KB = kWeightKB;
   const int64_t nob = ceil_div(g.og, OB), nkb = ceil_div(g.kg, KB);
-  at::parallel_for(0, g.groups * nob * nkb, 1, [&](int64_t b, int64_t e) {
+  {
     for (int64_t t = b; t < e; ++t) {
       const int64_t kb = t % nkb, ob = (t / nkb) % nob, gr = t / (nkb * nob);
       const int64_t o0 = gr * g.og + ob * OB, no = std::min<int64_t>(OB, g.og - ob * OB);
@@ -345,7 +356,82 @@ void weight_grad_kernel(const Geometry& g, const T* xq, const T* w, const T* gyq
             weight_grad_block<T, 1, 1>(g, xq, w, gyq, gr, o0 + i, k0 + j, gw);
       }
     }
-  });
+  }
+}
+
+// The task loops compiled for AVX-512, AVX2 + FMA and the build's baseline; the loader picks
+// the best the CPU has (GCC function multi-versioning). The helpers above are always_inline,
+// so each clone holds its own vector code.
+#define SAVP_CLONES \
+  __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
+SAVP_CLONES void forward_range_f(const Geometry& g, const float* xq, const float* w, float* y,
+                                 int64_t b, int64_t e) {
+  forward_tasks<float>(g, xq, w, y, b, e);
+}
+SAVP_CLONES void forward_range_d(const Geometry& g, const double* xq, const double* w, double* y,
+                                 int64_t b, int64_t e) {
+  forward_tasks<double>(g, xq, w, y, b, e);
+}
+SAVP_CLONES void input_grad_range_f(const Geometry& g, const float* xq, const float* w,
+                                    const float* gyq, float* gxq, int64_t b, int64_t e) {
+  input_grad_tasks<float>(g, xq, w, gyq, gxq, b, e);
+}
+SAVP_CLONES void input_grad_range_d(const Geometry& g, const double* xq, const double* w,
+                                    const double* gyq, double* gxq, int64_t b, int64_t e) {
+  input_grad_tasks<double>(g, xq, w, gyq, gxq, b, e);
+}
+SAVP_CLONES void weight_grad_range_f(const Geometry& g, const float* xq, const float* w,
+                                     const float* gyq, float* gw, int64_t b, int64_t e) {
+  weight_grad_tasks<float>(g, xq, w, gyq, gw, b, e);
+}
+SAVP_CLONES void weight_grad_range_d(const Geometry& g, const double* xq, const double* w,
+                                     const double* gyq, double* gw, int64_t b, int64_t e) {
+  weight_grad_tasks<double>(g, xq, w, gyq, gw, b, e);
+}
+
+void forward_range(const Geometry& g, const float* xq, const float* w, float* y, int64_t b,
+                   int64_t e) {
+  forward_range_f(g, xq, w, y, b, e);
+}
+void forward_range(const Geometry& g, const double* xq, const double* w, double* y, int64_t b,
+                   int64_t e) {
+  forward_range_d(g, xq, w, y, b, e);
+}
+void input_grad_range(const Geometry& g, const float* xq, const float* w, const float* gyq,
+                      float* gxq, int64_t b, int64_t e) {
+  input_grad_range_f(g, xq, w, gyq, gxq, b, e);
+}
+void input_grad_range(const Geometry& g, const double* xq, const double* w, const double* gyq,
+                      double* gxq, int64_t b, int64_t e) {
+  input_grad_range_d(g, xq, w, gyq, gxq, b, e);
+}
+void weight_grad_range(const Geometry& g, const float* xq, const float* w, const float* gyq,
+                       float* gw, int64_t b, int64_t e) {
+  weight_grad_range_f(g, xq, w, gyq, gw, b, e);
+}
+void weight_grad_range(const Geometry& g, const double* xq, const double* w, const double* gyq,
+                       double* gw, int64_t b, int64_t e) {
+  weight_grad_range_d(g, xq, w, gyq, gw, b, e);
+}
+
+template <class T>
+void forward_kernel(const Geometry& g, const T* xq, const T* w, T* y) {
+  const int64_t tasks = g.n * g.groups * ceil_div(g.og, kForwardOB) *
+                        ceil_div(g.qpad, kForwardChunk<T>);
+  at::parallel_for(0, tasks, 1, [&](int64_t b, int64_t e) { forward_range(g, xq, w, y, b, e); });
+}
+
+template <class T>
+void input_grad_kernel(const Geometry& g, const T* xq, const T* w, const T* gyq, T* gxq) {
+  at::parallel_for(0, g.n * g.cin, 1,
+                   [&](int64_t b, int64_t e) { input_grad_range(g, xq, w, gyq, gxq, b, e); });
+}
+
+template <class T>
+void weight_grad_kernel(const Geometry& g, const T* xq, const T* w, const T* gyq, T* gw) {
+  const int64_t tasks = g.groups * ceil_div(g.og, kWeightOB) * ceil_div(g.kg, kWeightKB);
+  at::parallel_for(0, tasks, 1,
+                   [&](int64_t b, int64_t e) { weight_grad_range(g, xq, w, gyq, gw, b, e); });
 }
 
 template <class T>
