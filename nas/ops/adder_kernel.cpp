@@ -3,6 +3,7 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -21,15 +22,21 @@ using torch::autograd::variable_list;
 // AVX2 or four SSE registers, whichever the build targets.
 typedef float VecF __attribute__((vector_size(64)));
 typedef double VecD __attribute__((vector_size(64)));
+typedef int32_t VecI32 __attribute__((vector_size(64)));
+typedef int64_t VecI64 __attribute__((vector_size(64)));
 template <class T>
 struct VecOf;
 template <>
 struct VecOf<float> {
   using V = VecF;
+  using Bits = VecI32;  // the same lanes as integers, for the sign mask
+  static constexpr int32_t kAbsMask = 0x7fffffff;
 };
 template <>
 struct VecOf<double> {
   using V = VecD;
+  using Bits = VecI64;
+  static constexpr int64_t kAbsMask = 0x7fffffffffffffff;
 };
 template <class T>
 using Vec = typename VecOf<T>::V;
@@ -55,7 +62,10 @@ SAVP_INLINE Vec<T> splat(T s) {
 }
 template <class T>
 SAVP_INLINE Vec<T> vabs(const Vec<T>& v) {
-  return v < 0 ? -v : v;
+  // Clear the sign bits (one AND; a compare-and-select lowers to per-lane branches on some
+  // targets).
+  using Bits = typename VecOf<T>::Bits;
+  return reinterpret_cast<Vec<T>>(reinterpret_cast<Bits>(v) & VecOf<T>::kAbsMask);
 }
 template <class T>
 SAVP_INLINE T hsum(const Vec<T>& v) {
@@ -359,11 +369,11 @@ SAVP_INLINE void weight_grad_tasks(const Geometry& g, const T* xq, const T* w, c
   }
 }
 
-// The task loops compiled for AVX-512, AVX2 + FMA and the build's baseline; the loader picks
-// the best the CPU has (GCC function multi-versioning). The helpers above are always_inline,
+// The task loops compiled for AVX-512F, AVX2 and the build's baseline; the loader picks the
+// best the CPU supports (GCC function multi-versioning; by feature, not CPU model). The helpers above are always_inline,
 // so each clone holds its own vector code.
 #define SAVP_CLONES \
-  __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
+  __attribute__((target_clones("avx512f", "avx2", "default")))
 SAVP_CLONES void forward_range_f(const Geometry& g, const float* xq, const float* w, float* y,
                                  int64_t b, int64_t e) {
   forward_tasks<float>(g, xq, w, y, b, e);
