@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "common/errors.hpp"
+#include "nas/ops/adder_kernel.hpp"
 
 namespace savp::nas::ops {
 
@@ -80,27 +81,47 @@ void check_dims(const torch::Tensor& t, int64_t dims, const char* what) {
                 std::to_string(t.dim()) + "-d");
 }
 
-}  // namespace
-
-torch::Tensor adder_linear(const torch::Tensor& x, const torch::Tensor& w, int64_t chunk_elements) {
+void check_linear(const torch::Tensor& x, const torch::Tensor& w) {
   check_dims(x, 2, "adder_linear input");
   check_dims(w, 2, "adder_linear weight");
   if (x.size(1) != w.size(1))
     throw Error("adder_linear: input has " + std::to_string(x.size(1)) +
                 " features, the weight " + std::to_string(w.size(1)));
-  return AdderMatmul::apply(x.contiguous(), w.contiguous(), chunk_elements);
 }
 
-torch::Tensor adder_conv2d(const torch::Tensor& x, const torch::Tensor& w, int64_t stride,
-                           int64_t padding, int64_t groups, int64_t chunk_elements) {
+void check_conv(const torch::Tensor& x, const torch::Tensor& w, int64_t stride, int64_t padding,
+                int64_t groups) {
   check_dims(x, 4, "adder_conv2d input");
   check_dims(w, 4, "adder_conv2d weight");
-  const int64_t n = x.size(0), cin = x.size(1), h = x.size(2), wd = x.size(3);
-  const int64_t cout = w.size(0), kh = w.size(2), kw = w.size(3);
+  const int64_t cin = x.size(1), cout = w.size(0);
   if (groups < 1 || cin % groups != 0 || cout % groups != 0 || w.size(1) != cin / groups)
     throw Error("adder_conv2d: weight [" + std::to_string(cout) + ", " +
                 std::to_string(w.size(1)) + ", ...] does not fit " + std::to_string(cin) +
                 " input channels in " + std::to_string(groups) + " groups");
+  if (stride < 1 || padding < 0)
+    throw Error("adder_conv2d: stride " + std::to_string(stride) + ", padding " +
+                std::to_string(padding) + " (allowed: stride >= 1, padding >= 0)");
+  if (w.size(2) < 1 || w.size(3) < 1 || w.size(2) > x.size(2) + 2 * padding ||
+      w.size(3) > x.size(3) + 2 * padding)
+    throw Error("adder_conv2d: a " + std::to_string(w.size(2)) + "x" + std::to_string(w.size(3)) +
+                " kernel does not fit a " + std::to_string(x.size(2)) + "x" +
+                std::to_string(x.size(3)) + " input padded by " + std::to_string(padding));
+}
+
+}  // namespace
+
+torch::Tensor adder_linear_reference(const torch::Tensor& x, const torch::Tensor& w,
+                                     int64_t chunk_elements) {
+  check_linear(x, w);
+  return AdderMatmul::apply(x.contiguous(), w.contiguous(), chunk_elements);
+}
+
+torch::Tensor adder_conv2d_reference(const torch::Tensor& x, const torch::Tensor& w,
+                                     int64_t stride, int64_t padding, int64_t groups,
+                                     int64_t chunk_elements) {
+  check_conv(x, w, stride, padding, groups);
+  const int64_t n = x.size(0), cin = x.size(1), h = x.size(2), wd = x.size(3);
+  const int64_t cout = w.size(0), kh = w.size(2), kw = w.size(3);
   const int64_t ho = (h + 2 * padding - kh) / stride + 1;
   const int64_t wo = (wd + 2 * padding - kw) / stride + 1;
   // [N, Cin*kh*kw, L], the channel index outermost as in the weight's [Cin/g][kh][kw].
@@ -115,6 +136,24 @@ torch::Tensor adder_conv2d(const torch::Tensor& x, const torch::Tensor& w, int64
   }
   torch::Tensor y = groups == 1 ? outs[0] : torch::cat(outs, 1);
   return y.reshape({n, cout, ho, wo});
+}
+
+torch::Tensor adder_linear(const torch::Tensor& x, const torch::Tensor& w) {
+  check_linear(x, w);
+  if (!adder_fused_supported(x, w)) return adder_linear_reference(x, w);
+  // The 1 x 1 conv of an "image" of In channels x 1 x N pixels: the batch becomes the
+  // vectorised pixel dimension.
+  const int64_t n = x.size(0), in = x.size(1), out = w.size(0);
+  const torch::Tensor xi = x.t().contiguous().view({1, in, 1, n});
+  const torch::Tensor y = adder_conv2d_fused(xi, w.reshape({out, in, 1, 1}), 1, 0, 1);
+  return y.view({out, n}).t();
+}
+
+torch::Tensor adder_conv2d(const torch::Tensor& x, const torch::Tensor& w, int64_t stride,
+                           int64_t padding, int64_t groups) {
+  check_conv(x, w, stride, padding, groups);
+  if (!adder_fused_supported(x, w)) return adder_conv2d_reference(x, w, stride, padding, groups);
+  return adder_conv2d_fused(x, w, stride, padding, groups);
 }
 
 void adder_adaptive_lr(torch::Tensor& grad, double eta) {

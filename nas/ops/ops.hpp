@@ -10,12 +10,14 @@
 //    gradients for both) and the Q form (full-precision weights rounded to sign * 2^e with the
 //    exponent clamped to a window, straight-through gradient).
 //
-// Memory bound: an adder layer never materialises Cout x Cin*k*k x N*H*W. Its forward uses
-// torch::cdist (p = 1), whose CPU and CUDA kernels keep only the output; its input gradient
-// walks output channels and output positions in blocks, each temporary at most
-// `kAdderChunkElements` (2^22 floats, 16 MiB) elements (plus the unfolded input, Cin*k*k x
-// N*H*W, which an ordinary conv's im2col also holds). Tensors on CUDA stay on CUDA (every
-// operation is a tensor operation on the inputs' device).
+// Implementations. On CPU float32 / float64 tensors the adder layers run the fused kernel of
+// nas/ops/adder_kernel.hpp (loops with at::parallel_for and vectorised inner loops over output
+// pixels; no Cout x Cin*k*k x N*H*W intermediate, and no unfolded Cin*k*k x N*H*W one either).
+// Elsewhere (CUDA, other dtypes) they run the generic reference below, whose every operation is
+// a tensor operation on the inputs' device: forward torch::cdist (p = 1), whose kernels keep only
+// the output; the input gradient blockwise over output channels and positions, each temporary at
+// most `kAdderChunkElements` (2^22 floats, 16 MiB) elements, plus the unfolded input. The tests
+// check the fused kernel against the reference.
 #pragma once
 
 #include <torch/torch.h>
@@ -27,14 +29,20 @@ namespace savp::nas::ops {
 inline constexpr int64_t kAdderChunkElements = int64_t{1} << 22;
 
 // Adder conv2d. x [N, Cin, H, W], w [Cout, Cin/groups, kh, kw]; zero padding (a padded x = 0
-// adds -|w|, as common/arith.hpp's reference does). Returns [N, Cout, Ho, Wo].
-// `chunk_elements` bounds the backward's temporaries (tests pass small values).
+// adds -|w|, as common/arith.hpp's reference does). Returns [N, Cout, Ho, Wo]. Throws
+// savp::Error for shapes that do not fit (groups, stride < 1, padding < 0, kernel too large).
 torch::Tensor adder_conv2d(const torch::Tensor& x, const torch::Tensor& w, int64_t stride = 1,
-                           int64_t padding = 0, int64_t groups = 1,
-                           int64_t chunk_elements = kAdderChunkElements);
+                           int64_t padding = 0, int64_t groups = 1);
 // Adder linear. x [N, In], w [Out, In]. Returns [N, Out].
-torch::Tensor adder_linear(const torch::Tensor& x, const torch::Tensor& w,
-                           int64_t chunk_elements = kAdderChunkElements);
+torch::Tensor adder_linear(const torch::Tensor& x, const torch::Tensor& w);
+
+// The generic implementations (any device): the reference of the fused kernel's tests.
+// `chunk_elements` bounds the backward's temporaries (tests pass small values).
+torch::Tensor adder_conv2d_reference(const torch::Tensor& x, const torch::Tensor& w,
+                                     int64_t stride = 1, int64_t padding = 0, int64_t groups = 1,
+                                     int64_t chunk_elements = kAdderChunkElements);
+torch::Tensor adder_linear_reference(const torch::Tensor& x, const torch::Tensor& w,
+                                     int64_t chunk_elements = kAdderChunkElements);
 
 // AdderNet eq. 7: scales an adder layer's weight gradient in place by
 // eta * sqrt(k) / ||grad||_2, k = the number of elements (does nothing to a zero gradient).

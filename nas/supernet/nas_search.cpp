@@ -24,6 +24,8 @@ NasSearchSummary run_nas_search(const std::string& spec_path, const NasSearchOpt
   if (o.quick) {
     space.search.population = std::min<uint32_t>(space.search.population, 8);
     space.search.generations = std::min<uint32_t>(space.search.generations, 3);
+    // Batches of at most 32: kQuickTrainImages give 16 SGD steps per phase (4 at the spec's 128).
+    space.training.batch_size = std::min<uint32_t>(space.training.batch_size, 32);
   }
   const std::string sn_dir = (fs::path(o.out_dir) / "supernet").string();
   const bool existing = fs::exists(fs::path(sn_dir) / "supernet.pt") ||
@@ -34,9 +36,9 @@ NasSearchSummary run_nas_search(const std::string& spec_path, const NasSearchOpt
                     "pass --resume to continue it, or choose another --out",
                     o.out_dir));
   const std::string dir = o.data_dir.empty() ? data::default_dir() : o.data_dir;
-  const size_t n_train = o.train_images ? o.train_images : (o.quick ? 6000 : 0);
+  const size_t n_train = o.train_images ? o.train_images : (o.quick ? kQuickTrainImages : 0);
   const size_t n_val =
-      o.val_images ? o.val_images : (o.quick ? 1000 : space.training.validation_images);
+      o.val_images ? o.val_images : (o.quick ? kQuickValImages : space.training.validation_images);
   const data::Dataset train_set = data::head(data::load_split(data::Split::Train, dir), n_train);
   const data::Dataset val_set = data::head(data::load_split(data::Split::Val, dir), n_val);
   check_fits_dataset(space, train_set);

@@ -12,8 +12,10 @@
 //     the baselines (all-mult / all-shift / all-adder of the same skeleton) are subnets of the
 //     same supernet, measured the same way;
 //  3. DIR/pareto.json, DIR/pareto.csv (front + baselines), DIR/best.yaml (part B's writer).
-// --quick: 6,000 training images, 1,000 validation images, one epoch per phase, population
-// <= 8, generations <= 3 (differentiable: 1 epoch).
+// --quick: kQuickTrainImages training images, kQuickValImages validation images, batches of at
+// most 32, one epoch per phase, population <= 8, generations <= 3 (differentiable: 1 epoch):
+// sized so that configs/nas/fmnist.yaml finishes within 10 minutes on 2 cores (BENCHMARKS.md,
+// "NAS search with the supernet in the loop").
 #pragma once
 
 #include <cstddef>
@@ -24,6 +26,9 @@
 #include "nas/supernet/pretrain.hpp"
 
 namespace savp::nas::supernet {
+
+inline constexpr size_t kQuickTrainImages = 512;
+inline constexpr size_t kQuickValImages = 256;
 
 struct NasSearchOptions {
   std::string out_dir;
