@@ -101,10 +101,9 @@ Action add_nas_export(CLI::App& nas) {
         "{:.2f}% ({} of {} test images; float fake-quantized {:.2f}%)\n",
         t.model->network().name, o->out, o->out, o->out, 100 * s.int_accuracy, s.int_correct,
         s.test_images, 100 * s.float_accuracy);
-    std::cout << fmt::format("weights: {} of {} zero ({:.1f}%; export.json lists each layer's)\n",
-                             s.zero_weights, s.weights,
-                             s.weights ? 100.0 * static_cast<double>(s.zero_weights) / s.weights
-                                       : 0.0);
+    std::cout << fmt::format(
+        "weights: {} of {} zero ({:.1f}%; export.json lists each layer's)\n", s.zero_weights,
+        s.weights, s.weights ? 100.0 * static_cast<double>(s.zero_weights) / s.weights : 0.0);
     return 0;
   };
 }

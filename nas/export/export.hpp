@@ -8,9 +8,10 @@
 //                   "int_predictions" (the class of each test image, in file order),
 //                   "float_accuracy", "input_rule", "argmax", "source", "weights": per
 //                   conv / linear layer {name, op, weight_bits, count, zeros, sparsity
-//                   (the zeros' fraction), sparsity_target (net.yaml's)}}: int_accuracy is the accuracy of the LibTorch integer
-//                   inference (nas/quant/int_inference.hpp) on the test split; `savp run
-//                   --dataset test` on the platform must reproduce it exactly.
+//                   (the zeros' fraction), sparsity_target (net.yaml's)}}: int_accuracy is the
+//                   accuracy of the LibTorch integer inference (nas/quant/int_inference.hpp)
+//                   on the test split; `savp run --dataset test` on the platform must
+//                   reproduce it exactly.
 #pragma once
 
 #include <cstdint>

@@ -326,8 +326,7 @@ mapper::QuantizedNetwork QatNetImpl::to_quantized() const {
     const double s_x = scale_of(l.inputs[0], scales);
     const double s_y = scales[i];
     if (l.has_weights()) {
-      const Quantized qw =
-          quantize_weight(i, s.mask.defined() ? s.weight * s.mask : s.weight, s_x);
+      const Quantized qw = quantize_weight(i, s.mask.defined() ? s.weight * s.mask : s.weight, s_x);
       const double s_acc = l.op == OpKind::Adder ? s_x : s_x * qw.s_w;
       // Weights to the IR layout: conv [k][kh][kw][c/g] (torch: [k][c/g][kh][kw]); linear [o][i].
       torch::Tensor wi = (qw.wq / qw.s_w).to(torch::kFloat64);

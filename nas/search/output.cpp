@@ -24,9 +24,10 @@ std::string choices_text(const Layout& layout, const Candidate& c) {
     if (ch.skip) continue;
     // Compression genes (issue 8): "mult_k3_e2@4b/50%" = 4-bit weights, 50% pruned.
     if (layout.bits_gene(b.index) >= 0)
-      s += fmt::format("@{}b", sp.weight_bits[static_cast<size_t>(ch.op)]
-                                             [c.genes[layout.bits_gene(b.index)]]);
-    if (layout.sparsity_gene(b.index) >= 0 && sp.sparsity[c.genes[layout.sparsity_gene(b.index)]] > 0)
+      s += fmt::format(
+          "@{}b", sp.weight_bits[static_cast<size_t>(ch.op)][c.genes[layout.bits_gene(b.index)]]);
+    if (layout.sparsity_gene(b.index) >= 0 &&
+        sp.sparsity[c.genes[layout.sparsity_gene(b.index)]] > 0)
       s += fmt::format("/{:g}%", 100 * sp.sparsity[c.genes[layout.sparsity_gene(b.index)]]);
   }
   return s;
@@ -67,8 +68,8 @@ void write_search_outputs(const std::string& dir, const Layout& layout, const Se
   j["accuracy_provider"] = r.accuracy_provider;
   j["hardware"] = s.hardware.config;
   j["max_weight_bytes"] = s.search.max_weight_bytes;  // 0: no budget
-  j["weight_bits"] = {{"mult", s.weight_bits[0]}, {"shift", s.weight_bits[1]},
-                      {"adder", s.weight_bits[2]}};
+  j["weight_bits"] = {
+      {"mult", s.weight_bits[0]}, {"shift", s.weight_bits[1]}, {"adder", s.weight_bits[2]}};
   j["sparsity"] = s.sparsity;
   j["generations"] = r.generations;
   j["population"] = s.search.population;
@@ -124,8 +125,8 @@ void write_search_outputs(const std::string& dir, const Layout& layout, const Se
     fs::remove(best_path, ec);
   } else {
     const Evaluated& b = r.front[r.best];
-    write_file_atomic(best_path.string(),
-                      network_yaml(layout, b.candidate, s.name + "-best"), "best network");
+    write_file_atomic(best_path.string(), network_yaml(layout, b.candidate, s.name + "-best"),
+                      "best network");
   }
 }
 

@@ -324,8 +324,7 @@ void apply_overrides(SearchSpace& s, double max_weight_bytes, bool no_compressio
     h = fnv1a64(h, fmt::format("max_weight_bytes={}", max_weight_bytes));
   }
   if (no_compression) {
-    for (auto& levels : s.weight_bits)
-      levels = {*std::max_element(levels.begin(), levels.end())};
+    for (auto& levels : s.weight_bits) levels = {*std::max_element(levels.begin(), levels.end())};
     s.sparsity = {0.0};
     h = fnv1a64(h, "no_compression");
   }

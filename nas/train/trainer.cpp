@@ -27,7 +27,8 @@ namespace {
 std::string options_key(const TrainOptions& o, bool sparse) {
   const std::string prune =
       sparse ? fmt::format(" prune_start={} prune_end={}", o.prune_start, o.prune_end) : "";
-  return prune + fmt::format("epochs={} batch_size={} lr={} momentum={} weight_decay={} optimizer={} "
+  return prune + fmt::format(
+                     "epochs={} batch_size={} lr={} momentum={} weight_decay={} optimizer={} "
                      "adder_eta={} seed={} train_limit={}",
                      o.epochs, o.batch_size, o.lr, o.momentum, o.weight_decay, o.optimizer,
                      o.adder_eta, o.seed, o.train_limit);
@@ -110,9 +111,10 @@ TrainSummary train(const std::string& net_yaml_text, const std::string& origin,
     throw Error(fmt::format("--batch-size {}: must be at least 1", o.batch_size));
   if (!(o.lr > 0)) throw Error(fmt::format("--lr {}: must be greater than 0", o.lr));
   if (!(o.prune_start >= 0 && o.prune_start < o.prune_end && o.prune_end <= 1))
-    throw Error(fmt::format("--prune-start {} / --prune-end {}: allowed 0 <= start < end <= 1 "
-                            "(fractions of the training steps)",
-                            o.prune_start, o.prune_end));
+    throw Error(
+        fmt::format("--prune-start {} / --prune-end {}: allowed 0 <= start < end <= 1 "
+                    "(fractions of the training steps)",
+                    o.prune_start, o.prune_end));
   const mapper::Network net = mapper::parse_network(net_yaml_text, origin);
   if (net.output().out_shape.elements() != static_cast<uint64_t>(data::kNumClasses))
     throw Error(fmt::format("{}: the last layer '{}' has {} outputs; Fashion-MNIST has {} classes",
@@ -145,9 +147,10 @@ TrainSummary train(const std::string& net_yaml_text, const std::string& origin,
                               ckpt));
     const std::string key = ivalue_string(a, "options", ckpt);
     if (key != options_key(o, sparse))
-      throw Error(fmt::format("{}: the checkpoint was written with other options ({}; this run: "
-                              "{})",
-                              ckpt, key, options_key(o, sparse)));
+      throw Error(
+          fmt::format("{}: the checkpoint was written with other options ({}; this run: "
+                      "{})",
+                      ckpt, key, options_key(o, sparse)));
     try {
       torch::serialize::InputArchive ma, oa;
       a.read("model", ma);
@@ -180,9 +183,8 @@ TrainSummary train(const std::string& net_yaml_text, const std::string& origin,
   const int64_t t1_step =
       std::max(t0_step + 1, static_cast<int64_t>(std::ceil(o.prune_end * total_steps)));
   auto prune_fraction = [&](int64_t t) {
-    const double p = std::clamp(static_cast<double>(t + 1 - t0_step) /
-                                    static_cast<double>(t1_step - t0_step),
-                                0.0, 1.0);
+    const double p = std::clamp(
+        static_cast<double>(t + 1 - t0_step) / static_cast<double>(t1_step - t0_step), 0.0, 1.0);
     return 1.0 - std::pow(1.0 - p, 3);
   };
   double pruned = 0;  // the schedule's fraction of the targets reached

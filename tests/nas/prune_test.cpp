@@ -176,7 +176,8 @@ TEST(Prune, SupernetAppliesTheCandidatesSparsityAndBits) {
   EXPECT_EQ(net.layers[i].weight_bits, 4u);
   EXPECT_DOUBLE_EQ(net.layers[i].sparsity, 0.75);
   const int64_t n = static_cast<int64_t>(net.layers[i].weight_count());  // 16 x 48
-  EXPECT_EQ(sub->zero_weights(static_cast<size_t>(i)), static_cast<int64_t>(std::llround(0.75 * n)));
+  EXPECT_EQ(sub->zero_weights(static_cast<size_t>(i)),
+            static_cast<int64_t>(std::llround(0.75 * n)));
   // The training path prunes the same way: its override weight has the zeros.
   const supernet::Path p = sn->path(c);
   EXPECT_EQ(p.ov[i].weight.eq(0).sum().item<int64_t>(), std::llround(0.75 * n));

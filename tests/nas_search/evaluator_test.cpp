@@ -197,7 +197,6 @@ TEST(Evaluator, ANetworkThatDoesNotFitIsAResult) {
   EXPECT_TRUE(ev.evaluate(net, ok_hw).ok);
 }
 
-
 // Issue 8: the budget's figure is the true stored size. tiny's all-mult candidate (stem 72,
 // b0 dw 72 + project 128, b1 expand 16x48 = 768 + dw 432 + project 768, fc 64 weights) with
 // its two blocks at 4 bits and 75% sparse: the mapper stores those layers as bitmask streams,
