@@ -41,6 +41,11 @@ Action add_nas_train(CLI::App& nas) {
   sub->add_option("--optimizer", o->t.optimizer, "sgd (momentum 0.9) or adam");
   sub->add_option("--train-limit", o->t.train_limit, "use the first N training images");
   sub->add_option("--threads", o->t.threads, "torch threads (default: every core)");
+  sub->add_option("--prune-start", o->t.prune_start,
+                  "layers with a sparsity target: magnitude pruning starts at this fraction of "
+                  "the training steps (default 0)");
+  sub->add_option("--prune-end", o->t.prune_end,
+                  "... and reaches the target at this fraction (cubic schedule; default 0.75)");
   sub->add_option("--data", o->t.data_dir,
                   "Fashion-MNIST directory (default $SAVP_FASHION_MNIST_DIR or "
                   "/usr/share/datasets/fashion-mnist)");
@@ -96,6 +101,9 @@ Action add_nas_export(CLI::App& nas) {
         "{:.2f}% ({} of {} test images; float fake-quantized {:.2f}%)\n",
         t.model->network().name, o->out, o->out, o->out, 100 * s.int_accuracy, s.int_correct,
         s.test_images, 100 * s.float_accuracy);
+    std::cout << fmt::format(
+        "weights: {} of {} zero ({:.1f}%; export.json lists each layer's)\n", s.zero_weights,
+        s.weights, s.weights ? 100.0 * static_cast<double>(s.zero_weights) / s.weights : 0.0);
     return 0;
   };
 }

@@ -34,6 +34,13 @@ Action add_nas_search(CLI::App& nas) {
       ->check(CLI::PositiveNumber);
   sub->add_option("--val-images", o->val_images, "use the first N validation images")
       ->check(CLI::PositiveNumber);
+  sub->add_option("--max-weight-bytes", o->max_weight_bytes,
+                  "weight budget in bytes as stored in the firmware image (compressed; 0: none); "
+                  "overrides the spec's search.constraints.max_weight_bytes")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_flag("--no-compression", o->no_compression,
+                "the same search without compression: only each kind's highest weight-bit "
+                "level, no sparsity");
   return [spec, o]() {
     const auto s = nas::supernet::run_nas_search(*spec, *o, std::cout);
     const auto& r = s.result;
@@ -48,11 +55,16 @@ Action add_nas_search(CLI::App& nas) {
       const auto& e = r.front[i];
       std::cout << fmt::format(
           "  {}front[{}] accuracy {:6.2f}%  latency {:.4f} ms  energy {:.3f} "
-          "uJ  [{}]\n",
+          "uJ  weights {} B{}  [{}]\n",
           i == r.best ? "*" : " ", i, 100 * e.accuracy, e.hw.latency_ms, e.hw.energy_uj,
-          e.candidate.str());
+          e.hw.weight_bytes, e.score.violation > 0 ? " (infeasible)" : "", e.candidate.str());
     }
-    std::cout << fmt::format("wrote {0}/pareto.json, {0}/pareto.csv, {0}/best.yaml\n", o->out_dir);
+    const bool feasible = !r.front.empty() && r.front[r.best].score.violation <= 0;
+    std::cout << fmt::format("wrote {0}/pareto.json, {0}/pareto.csv{1}\n", o->out_dir,
+                             feasible ? fmt::format(", {}/best.yaml", o->out_dir) : "");
+    if (!feasible)
+      std::cout << "no candidate met the constraints (no best.yaml); the front above is the "
+                   "least infeasible\n";
     return 0;
   };
 }

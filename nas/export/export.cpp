@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -82,6 +83,25 @@ ExportSummary export_model(quant::QatNet& model, const std::string& net_yaml_tex
   j["input_rule"] = "q = (pixel * qmax(input act_bits) + 127) / 255 (nas/data/fashion_mnist.hpp)";
   j["argmax"] = "first maximum";
   j["split"] = "test";
+  // The exported integers' zeros per layer (pruned weights, and weights that quantized to 0):
+  // what the mapper's compressed formats store (mapper/weight_store.hpp).
+  nlohmann::json wl = nlohmann::json::array();
+  for (size_t i = 0; i < q.net.layers.size(); ++i) {
+    const mapper::Layer& l = q.net.layers[i];
+    if (!l.has_weights()) continue;
+    const auto& w = q.params[i].weights;
+    const auto zeros = static_cast<uint64_t>(std::count(w.begin(), w.end(), int8_t{0}));
+    s.weights += w.size();
+    s.zero_weights += zeros;
+    wl.push_back({{"name", l.name},
+                  {"op", to_string(l.op)},
+                  {"weight_bits", l.weight_bits},
+                  {"count", w.size()},
+                  {"zeros", zeros},
+                  {"sparsity", w.empty() ? 0.0 : static_cast<double>(zeros) / w.size()},
+                  {"sparsity_target", l.sparsity}});
+  }
+  j["weights"] = wl;
   j["int_predictions"] = ip;  // per test image: savp run --dataset compares image by image
   write_file_atomic(out_dir + "/export.json", j.dump(2) + "\n", "export summary");
   return s;

@@ -6,9 +6,12 @@
 // DIR2/weights.bin  mapper::save_weights (format v1, configs/nets/README.md)
 // DIR2/export.json  {"network", "split": "test", "test_images", "int_accuracy", "int_correct",
 //                   "int_predictions" (the class of each test image, in file order),
-//                   "float_accuracy", "input_rule", "argmax", "source"}: int_accuracy is the accuracy of the LibTorch integer
-//                   inference (nas/quant/int_inference.hpp) on the test split; `savp run
-//                   --dataset test` on the platform must reproduce it exactly.
+//                   "float_accuracy", "input_rule", "argmax", "source", "weights": per
+//                   conv / linear layer {name, op, weight_bits, count, zeros, sparsity
+//                   (the zeros' fraction), sparsity_target (net.yaml's)}}: int_accuracy is the
+//                   accuracy of the LibTorch integer inference (nas/quant/int_inference.hpp)
+//                   on the test split; `savp run --dataset test` on the platform must
+//                   reproduce it exactly.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +37,7 @@ struct ExportSummary {
   size_t test_images = 0;
   size_t int_correct = 0;
   double int_accuracy = 0, float_accuracy = 0;
+  uint64_t weights = 0, zero_weights = 0;  // over conv / linear layers, the exported integers
 };
 
 // Writes the three files into out_dir (created if needed); `source` names where the model came

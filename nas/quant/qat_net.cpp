@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -66,6 +67,8 @@ QatNetImpl::QatNetImpl(const mapper::Network& net, uint64_t seed) : net_(net) {
         s.bias = register_parameter(p + "bias", torch::zeros({k}));
       }
     }
+    if (l.has_weights() && l.sparsity > 0)
+      s.mask = register_buffer(p + "mask", torch::ones_like(s.weight));
     if (l.has_weights() || l.type == LayerType::Add)
       s.range = register_buffer(p + "range", torch::zeros({1}, torch::kFloat64));
   }
@@ -77,6 +80,48 @@ std::vector<torch::Tensor> QatNetImpl::adder_weights() const {
     if (net_.layers[i].has_weights() && net_.layers[i].op == OpKind::Adder)
       r.push_back(st_[i].weight);
   return r;
+}
+
+torch::Tensor magnitude_mask(const torch::Tensor& w, double sparsity) {
+  torch::NoGradGuard ng;
+  torch::Tensor m = torch::ones_like(w);
+  const int64_t n = w.numel();
+  const auto k = static_cast<int64_t>(std::llround(sparsity * static_cast<double>(n)));
+  if (k <= 0) return m;
+  const torch::Tensor idx = std::get<1>(w.detach().abs().flatten().topk(std::min(k, n), 0, false));
+  m.view({-1}).index_fill_(0, idx, 0.0);
+  return m;
+}
+
+void QatNetImpl::prune(double f) {
+  torch::NoGradGuard ng;
+  f = std::clamp(f, 0.0, 1.0);
+  for (size_t i = 0; i < net_.layers.size(); ++i) {
+    LayerState& s = st_[i];
+    if (!s.mask.defined()) continue;
+    // Pruned weights are zero (apply_masks), so they are the smallest and stay pruned.
+    s.mask.copy_(magnitude_mask(s.weight * s.mask, f * net_.layers[i].sparsity));
+    s.weight.mul_(s.mask);
+  }
+}
+
+void QatNetImpl::apply_masks() {
+  torch::NoGradGuard ng;
+  for (LayerState& s : st_)
+    if (s.mask.defined()) s.weight.mul_(s.mask);
+}
+
+bool QatNetImpl::sparse() const {
+  for (const LayerState& s : st_)
+    if (s.mask.defined()) return true;
+  return false;
+}
+
+int64_t QatNetImpl::zero_weights(size_t i) const {
+  const LayerState& s = st_.at(i);
+  if (!s.weight.defined()) return 0;
+  const torch::Tensor w = s.mask.defined() ? s.weight * s.mask : s.weight;
+  return w.eq(0).sum().item<int64_t>();
 }
 
 double QatNetImpl::scale_of(const std::string& input, const std::vector<double>& scales) const {
@@ -163,7 +208,9 @@ torch::Tensor QatNetImpl::forward_with(const torch::Tensor& x,
     switch (l.type) {
       case LayerType::Conv:
       case LayerType::Linear: {
-        const Quantized q = quantize_weight(i, pick(i, &LayerOverride::weight, s.weight), s_x);
+        // Own weights through the pruning mask; an override (the supernet's) comes pruned.
+        const torch::Tensor own = s.mask.defined() ? s.weight * s.mask : s.weight;
+        const Quantized q = quantize_weight(i, pick(i, &LayerOverride::weight, own), s_x);
         torch::Tensor acc;
         if (l.type == LayerType::Conv) {
           const auto stride = static_cast<int64_t>(l.stride_h);
@@ -279,7 +326,7 @@ mapper::QuantizedNetwork QatNetImpl::to_quantized() const {
     const double s_x = scale_of(l.inputs[0], scales);
     const double s_y = scales[i];
     if (l.has_weights()) {
-      const Quantized qw = quantize_weight(i, s.weight, s_x);
+      const Quantized qw = quantize_weight(i, s.mask.defined() ? s.weight * s.mask : s.weight, s_x);
       const double s_acc = l.op == OpKind::Adder ? s_x : s_x * qw.s_w;
       // Weights to the IR layout: conv [k][kh][kw][c/g] (torch: [k][c/g][kh][kw]); linear [o][i].
       torch::Tensor wi = (qw.wq / qw.s_w).to(torch::kFloat64);

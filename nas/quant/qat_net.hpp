@@ -31,6 +31,14 @@
 //  - the bias is fake-quantized to the accumulator grid: b_int = round(b_c / s_acc), and the
 //    output y_int = sat(round(g * s_acc / s_out * (acc_int + b_int))) with the ReLU clamp:
 //    export turns g * s_acc / s_out into (M, S) (mapper::requant_for).
+//  - sparsity (issue 8): a layer with `sparsity` s > 0 holds a 0/1 mask buffer (l<i>_mask, in
+//    checkpoints) multiplied into its weight before quantization, so pruned weights are exact
+//    zeros in the forward, in to_quantized() and hence in the exported weights (mult / adder: 0;
+//    shift: the zero code). prune(f) sets each mask to magnitude pruning at f * s of the layer's
+//    weights: exactly round(f * s * count) zeros, the smallest |w| first (pruned weights, being
+//    zero, stay pruned while f grows: the trainer's gradual schedule), and zeroes the pruned
+//    weights themselves; apply_masks() re-zeroes them after an optimizer step (momentum and
+//    weight decay would otherwise revive them).
 // add: y = a + b, y_int = sat(round(a_int * s_a / s_y + b_int * s_b / s_y)): (Ma, Mb, S) with a
 //    common S. Rounding is half up everywhere (floor(v + 0.5), as arith::round_shift), with
 //    straight-through gradients.
@@ -86,6 +94,15 @@ class QatNetImpl : public torch::nn::Module {
   // The weight parameters of adder layers (the trainer applies AdderNet's adaptive lr to them).
   std::vector<torch::Tensor> adder_weights() const;
 
+  // Magnitude pruning of every layer with sparsity s > 0 to f * s (f in [0, 1]; the rule above).
+  void prune(double f);
+  // Re-zeroes the pruned weights (after an optimizer step). No-op for dense networks.
+  void apply_masks();
+  // Whether any layer has a sparsity target (and so a mask).
+  bool sparse() const;
+  // Zero weights of layer i after its mask (tests, export checks): the weight tensor's zeros.
+  int64_t zero_weights(size_t i) const;
+
   // The integer network (eval-mode statistics; the module must have run at least one forward
   // in training mode so every range is set, else savp::Error names the layer).
   mapper::QuantizedNetwork to_quantized() const;
@@ -95,6 +112,7 @@ class QatNetImpl : public torch::nn::Module {
     torch::Tensor weight, bias, gamma, beta;  // parameters (undefined where unused)
     torch::Tensor running_mean, running_var;  // batch norm buffers
     torch::Tensor range;                      // output range EMA (0 = not yet seen)
+    torch::Tensor mask;                       // sparsity > 0: 1 kept, 0 pruned
   };
   struct Quantized {  // one conv / linear layer's weights on their grid
     torch::Tensor wq;   // real values
@@ -110,6 +128,10 @@ class QatNetImpl : public torch::nn::Module {
   double bn_momentum_ = kBnMomentum, range_momentum_ = kRangeMomentum;
 };
 TORCH_MODULE(QatNet);
+
+// A 0/1 mask of w's shape with exactly round(sparsity * numel) zeros at the smallest |w| (ties:
+// torch's sort order; deterministic for a given tensor). sparsity 0: all ones.
+torch::Tensor magnitude_mask(const torch::Tensor& w, double sparsity);
 
 // The network input for a batch of uint8 images ([N, H*W*C] bytes, or a Dataset range): the
 // input rule of nas/data as reals int / qmax, [N, C, H, W].

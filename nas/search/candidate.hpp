@@ -105,7 +105,9 @@ std::string hardware_params_json(const Layout& layout, const Candidate& c);
 
 // Compressed weight storage in bytes (UDC-style): per conv / linear layer, the nonzero weights
 // at their bit width, plus a 1-bit-per-weight occupancy bitmap when the layer is sparse, plus
-// 4-byte biases; each layer rounded up to whole bytes.
+// 4-byte biases; each layer rounded up to whole bytes. An estimate without the per-tile stream
+// headers: the search's weight_bytes is the mapper's measurement (evaluator.hpp); this one
+// screens surrogate offspring and stands in for networks the hardware cannot run.
 uint64_t compressed_weight_bytes(const mapper::Network& net);
 
 // The all-`op` baseline of the same skeleton: every block op / kernel / expansion of `b`, the

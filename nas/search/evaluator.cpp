@@ -19,7 +19,7 @@ namespace savp::nas::search {
 
 namespace {
 constexpr const char* kFormat = "savp-nas-eval-cache";
-constexpr int kVersion = 1;
+constexpr int kVersion = 2;  // 2: weight_bytes as the mapper stored them (issue 8)
 }  // namespace
 
 std::string PlatformEvaluator::network_hash(const mapper::Network& net, uint64_t seed,
@@ -126,6 +126,12 @@ HwMeasurement PlatformEvaluator::evaluate(const mapper::Network& net, const HwCo
     m.latency_ms = r.values.at("latency_ms");
     m.energy_uj = r.values.at("energy_uj");
     m.area_mm2 = r.values.at("area_mm2");
+    // The true size in the image of these weights (pruned to each layer's sparsity, at its bit
+    // width; the mapper's per-layer format choice, per-tile stream headers included), plus
+    // the int32 biases.
+    uint64_t biases = 0;
+    for (const mapper::Layer& l : net.layers) biases += 4 * l.bias_count();
+    m.weight_bytes = r.run.totals.weight_bytes_stored + biases;
     if (layers)
       for (const LayerReport& l : r.run.layers) {
         m.layer_cycles[l.name] = static_cast<double>(l.cycles);

@@ -33,7 +33,12 @@ struct HwMeasurement {
   double latency_ms = 0;
   double energy_uj = 0;
   double area_mm2 = 0;
-  uint64_t weight_bytes = 0;  // compressed_weight_bytes(network); known even when !ok
+  // The parameters as stored in the firmware image (issue 8): the weight streams the mapper
+  // wrote for the quantized network (the run report's weight_bytes_stored: each layer's
+  // format, dense / packed / bitmask, chosen by the true size of its weights, which are pruned
+  // to exactly round(sparsity * count) zeros) plus 4 bytes per int32 bias. When !ok (nothing
+  // mapped) the estimate compressed_weight_bytes(network).
+  uint64_t weight_bytes = 0;
   // Per layer (name -> cycles / energy uJ), from the run's per-layer accounting; filled only
   // when the evaluator was asked for layers (the cost table), not stored in the cache.
   std::map<std::string, double> layer_cycles, layer_energy_uj;

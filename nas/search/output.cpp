@@ -17,9 +17,19 @@ using J = nlohmann::ordered_json;
 
 std::string choices_text(const Layout& layout, const Candidate& c) {
   std::string s;
-  for (const BlockSlot& b : layout.blocks())
-    s += (s.empty() ? "" : " ") +
-         layout.block_choices(b.index)[c.genes[layout.op_gene(b.index)]].label();
+  const SearchSpace& sp = layout.space();
+  for (const BlockSlot& b : layout.blocks()) {
+    const BlockChoice& ch = layout.block_choices(b.index)[c.genes[layout.op_gene(b.index)]];
+    s += (s.empty() ? "" : " ") + ch.label();
+    if (ch.skip) continue;
+    // Compression genes (issue 8): "mult_k3_e2@4b/50%" = 4-bit weights, 50% pruned.
+    if (layout.bits_gene(b.index) >= 0)
+      s += fmt::format(
+          "@{}b", sp.weight_bits[static_cast<size_t>(ch.op)][c.genes[layout.bits_gene(b.index)]]);
+    if (layout.sparsity_gene(b.index) >= 0 &&
+        sp.sparsity[c.genes[layout.sparsity_gene(b.index)]] > 0)
+      s += fmt::format("/{:g}%", 100 * sp.sparsity[c.genes[layout.sparsity_gene(b.index)]]);
+  }
   return s;
 }
 
@@ -57,6 +67,10 @@ void write_search_outputs(const std::string& dir, const Layout& layout, const Se
   for (Objective o : s.search.objectives) j["objectives"].push_back(to_string(o));
   j["accuracy_provider"] = r.accuracy_provider;
   j["hardware"] = s.hardware.config;
+  j["max_weight_bytes"] = s.search.max_weight_bytes;  // 0: no budget
+  j["weight_bits"] = {
+      {"mult", s.weight_bits[0]}, {"shift", s.weight_bits[1]}, {"adder", s.weight_bits[2]}};
+  j["sparsity"] = s.sparsity;
   j["generations"] = r.generations;
   j["population"] = s.search.population;
   j["resumed"] = r.resumed;
@@ -103,10 +117,16 @@ void write_search_outputs(const std::string& dir, const Layout& layout, const Se
   for (const Evaluated& e : r.baselines) row(e, "baseline");
   write_file_atomic((fs::path(dir) / "pareto.csv").string(), csv.str(), "Pareto front CSV");
 
-  if (!r.front.empty()) {
+  // best.yaml only for a member that meets the constraints (none found: no best.yaml, and an
+  // old one is removed so it is not taken for this search's).
+  const fs::path best_path = fs::path(dir) / "best.yaml";
+  if (r.front.empty() || r.front[r.best].score.violation > 0) {
+    std::error_code ec;
+    fs::remove(best_path, ec);
+  } else {
     const Evaluated& b = r.front[r.best];
-    write_file_atomic((fs::path(dir) / "best.yaml").string(),
-                      network_yaml(layout, b.candidate, s.name + "-best"), "best network");
+    write_file_atomic(best_path.string(), network_yaml(layout, b.candidate, s.name + "-best"),
+                      "best network");
   }
 }
 

@@ -111,7 +111,8 @@ size_t choose_best(const std::vector<Evaluated>& front, const SearchSettings& se
 // Writes <dir>/pareto.json (spec, settings, statistics, the front with each member's genes,
 // choices, accuracy, latency, energy, weight bytes, hardware parameters, the baselines and the
 // surrogate's error), <dir>/pareto.csv (front and baselines, one row each, a `kind` column) and
-// <dir>/best.yaml (the chosen front member as a network YAML for savp run / the trainer), each
+// <dir>/best.yaml (the chosen front member as a network YAML for savp run / the trainer; only
+// when it meets the constraints, else no best.yaml), each
 // atomically.
 void write_search_outputs(const std::string& dir, const Layout& layout, const SearchResult& r);
 

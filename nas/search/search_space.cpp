@@ -317,6 +317,20 @@ void parse_baselines(const Value& v, const SearchSpace& s, BaselineSpec& b) {
 
 }  // namespace
 
+void apply_overrides(SearchSpace& s, double max_weight_bytes, bool no_compression) {
+  uint64_t h = std::stoull(s.hash, nullptr, 16);
+  if (max_weight_bytes >= 0) {
+    s.search.max_weight_bytes = max_weight_bytes;
+    h = fnv1a64(h, fmt::format("max_weight_bytes={}", max_weight_bytes));
+  }
+  if (no_compression) {
+    for (auto& levels : s.weight_bits) levels = {*std::max_element(levels.begin(), levels.end())};
+    s.sparsity = {0.0};
+    h = fnv1a64(h, "no_compression");
+  }
+  s.hash = fmt::format("{:016x}", h);
+}
+
 uint64_t fnv1a64(uint64_t h, const std::string& s) {
   for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ull;
   return (h ^ 0xff) * 0x100000001b3ull;

@@ -142,6 +142,15 @@ struct SearchSpace {
 SearchSpace load_search_space(const std::string& path);
 SearchSpace parse_search_space(const std::string& text, const std::string& origin);
 
+// Command-line overrides of a loaded spec (savp nas search), folded into its hash so a
+// checkpoint of the spec without them is not resumed with them:
+//  - max_weight_bytes >= 0 replaces search.constraints.max_weight_bytes (0: none; < 0: keep);
+//  - no_compression: the same search without compression (issue 8's comparison): every kind
+//    keeps only its highest bit level and the sparsity choices collapse to {0}, so no candidate
+//    is pruned or narrower than the space's widest weights (the platform still stores each
+//    layer in its smallest format, e.g. 5-bit shift codes packed at 5 bits).
+void apply_overrides(SearchSpace& s, double max_weight_bytes, bool no_compression);
+
 uint64_t fnv1a64(uint64_t h, const std::string& s);  // FNV-1a with a separator byte
 inline constexpr uint64_t kFnvBasis = 0xcbf29ce484222325ull;
 

@@ -1,6 +1,7 @@
 #include "nas/supernet/nas_search.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <filesystem>
@@ -21,6 +22,7 @@ NasSearchSummary run_nas_search(const std::string& spec_path, const NasSearchOpt
   const auto t0 = std::chrono::steady_clock::now();
   if (o.out_dir.empty()) throw Error("nas search: --out DIR is required");
   search::SearchSpace space = search::load_search_space(spec_path);
+  search::apply_overrides(space, o.max_weight_bytes, o.no_compression);
   if (o.quick) {
     space.search.population = std::min<uint32_t>(space.search.population, 8);
     space.search.generations = std::min<uint32_t>(space.search.generations, 3);
@@ -48,6 +50,13 @@ NasSearchSummary run_nas_search(const std::string& spec_path, const NasSearchOpt
       "validation images, {} thread(s)\n",
       space.name, space.blocks(), search::Layout(space).log10_size(),
       search::to_string(space.search.mode), train_set.size(), val_set.size(), threads);
+  if (space.search.max_weight_bytes > 0 || o.no_compression)
+    log << fmt::format("weight budget {}; weight bits mult {} shift {} adder {}; sparsity {}\n",
+                       space.search.max_weight_bytes > 0
+                           ? fmt::format("{:.0f} B", space.search.max_weight_bytes)
+                           : std::string("none"),
+                       fmt::join(space.weight_bits[0], "/"), fmt::join(space.weight_bits[1], "/"),
+                       fmt::join(space.weight_bits[2], "/"), fmt::join(space.sparsity, "/"));
 
   NasSearchSummary sum;
   Supernet net(space, space.search.seed);

@@ -38,6 +38,8 @@ struct NasSearchOptions {
   std::string data_dir;     // empty: nas::data::default_dir()
   size_t train_images = 0;  // 0: by mode (all / quick subset)
   size_t val_images = 0;    // 0: by mode (the spec's validation_images / quick subset)
+  double max_weight_bytes = -1;  // >= 0: overrides search.constraints.max_weight_bytes (0: none)
+  bool no_compression = false;   // the same search without compression (apply_overrides)
   int stop_after_epochs = 0;  // tests: stop pretraining after this many epochs (as a kill)
 };
 

@@ -138,6 +138,11 @@ Path SupernetImpl::path(const Candidate& c, const std::vector<torch::Tensor>& ga
     if (!l.has_weights() || std::sscanf(l.name.c_str(), "b%u_%15s", &b, role) != 2) continue;
     const BlockChoice& ch = layout_.block_choices(b)[c.genes[layout_.op_gene(b)]];
     p.ov[i] = block_layer(b, role, ch, gates.empty() ? torch::Tensor() : gates[b]);
+    // The candidate's sparsity gene (issue 8): one-shot magnitude pruning of the inherited
+    // (mapped) weights, recomputed each step as the shared tensor moves (UDC's sparsity
+    // choice in the supernet); only the kept weights get gradients.
+    if (l.sparsity > 0)
+      p.ov[i].weight = p.ov[i].weight * quant::magnitude_mask(p.ov[i].weight, l.sparsity);
   }
   return p;
 }
@@ -166,6 +171,7 @@ quant::QatNet SupernetImpl::subnet(const Candidate& c) {
     set("beta", o.beta);
     set("bias", o.bias);
   }
+  net->prune(1.0);  // the masks of the pruned weights copied in (they are the zeros)
   return net;
 }
 

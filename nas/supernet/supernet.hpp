@@ -18,6 +18,10 @@
 //  - batch norm: per (block, role, kind) a layer-wide gamma and per-channel beta (sliced like
 //    the channels); running statistics and output ranges are per subnet: a training step uses
 //    the batch's, and an evaluated subnet is recalibrated on training batches (recalibrate()).
+//  - bit widths and sparsity (issue 8): a candidate's weight-bit genes set its layers'
+//    weight_bits (QatNet's quantization-aware forward quantizes to them); its sparsity genes
+//    prune each of its block layers' weights by magnitude to the layer's target on every path
+//    (mask recomputed from the current weights; subnet() carries the masks).
 // The stem, head and classifier are shared by every candidate.
 //
 // Adder layers' weight gradients get AdderNet's adaptive learning rate (eq. 7, nas/ops) through

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -23,8 +24,11 @@ namespace savp::nas::train {
 namespace {
 
 // The options a checkpoint must agree with to be resumed (they determine the result).
-std::string options_key(const TrainOptions& o) {
-  return fmt::format("epochs={} batch_size={} lr={} momentum={} weight_decay={} optimizer={} "
+std::string options_key(const TrainOptions& o, bool sparse) {
+  const std::string prune =
+      sparse ? fmt::format(" prune_start={} prune_end={}", o.prune_start, o.prune_end) : "";
+  return prune + fmt::format(
+                     "epochs={} batch_size={} lr={} momentum={} weight_decay={} optimizer={} "
                      "adder_eta={} seed={} train_limit={}",
                      o.epochs, o.batch_size, o.lr, o.momentum, o.weight_decay, o.optimizer,
                      o.adder_eta, o.seed, o.train_limit);
@@ -106,6 +110,11 @@ TrainSummary train(const std::string& net_yaml_text, const std::string& origin,
   if (o.batch_size < 1)
     throw Error(fmt::format("--batch-size {}: must be at least 1", o.batch_size));
   if (!(o.lr > 0)) throw Error(fmt::format("--lr {}: must be greater than 0", o.lr));
+  if (!(o.prune_start >= 0 && o.prune_start < o.prune_end && o.prune_end <= 1))
+    throw Error(
+        fmt::format("--prune-start {} / --prune-end {}: allowed 0 <= start < end <= 1 "
+                    "(fractions of the training steps)",
+                    o.prune_start, o.prune_end));
   const mapper::Network net = mapper::parse_network(net_yaml_text, origin);
   if (net.output().out_shape.elements() != static_cast<uint64_t>(data::kNumClasses))
     throw Error(fmt::format("{}: the last layer '{}' has {} outputs; Fashion-MNIST has {} classes",
@@ -125,6 +134,7 @@ TrainSummary train(const std::string& net_yaml_text, const std::string& origin,
   const std::string ckpt = out_dir + "/checkpoint.pt";
 
   quant::QatNet model(net, o.seed);
+  const bool sparse = model->sparse();
   auto opt = make_optimizer(model, o);
   nlohmann::json hist = nlohmann::json::array();
   TrainSummary sum;
@@ -136,10 +146,11 @@ TrainSummary train(const std::string& net_yaml_text, const std::string& origin,
                               "use another --out)",
                               ckpt));
     const std::string key = ivalue_string(a, "options", ckpt);
-    if (key != options_key(o))
-      throw Error(fmt::format("{}: the checkpoint was written with other options ({}; this run: "
-                              "{})",
-                              ckpt, key, options_key(o)));
+    if (key != options_key(o, sparse))
+      throw Error(
+          fmt::format("{}: the checkpoint was written with other options ({}; this run: "
+                      "{})",
+                      ckpt, key, options_key(o, sparse)));
     try {
       torch::serialize::InputArchive ma, oa;
       a.read("model", ma);
@@ -165,6 +176,21 @@ TrainSummary train(const std::string& net_yaml_text, const std::string& origin,
   const size_t img = train_set.image_bytes();
   std::vector<uint8_t> buf(static_cast<size_t>(o.batch_size) * img);
   std::vector<int64_t> lab(static_cast<size_t>(o.batch_size));
+  // The pruning schedule over global steps (trainer.hpp): t0, t1 and the fraction after step t.
+  const int64_t steps_per_epoch = (n + o.batch_size - 1) / o.batch_size;
+  const int64_t total_steps = steps_per_epoch * o.epochs;
+  const auto t0_step = static_cast<int64_t>(std::floor(o.prune_start * total_steps));
+  const int64_t t1_step =
+      std::max(t0_step + 1, static_cast<int64_t>(std::ceil(o.prune_end * total_steps)));
+  auto prune_fraction = [&](int64_t t) {
+    const double p = std::clamp(
+        static_cast<double>(t + 1 - t0_step) / static_cast<double>(t1_step - t0_step), 0.0, 1.0);
+    return 1.0 - std::pow(1.0 - p, 3);
+  };
+  double pruned = 0;  // the schedule's fraction of the targets reached
+  if (sparse)
+    log << fmt::format("pruning to the layers' sparsity targets from step {} to {} of {} (cubic)\n",
+                       t0_step, t1_step, total_steps);
   const auto t_all = std::chrono::steady_clock::now();
   for (int epoch = sum.resumed_from; epoch < o.epochs; ++epoch) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -197,6 +223,10 @@ TrainSummary train(const std::string& net_yaml_text, const std::string& origin,
         if (g.defined()) ops::adder_adaptive_lr(g, o.adder_eta);
       }
       opt->step();
+      if (sparse) {
+        pruned = prune_fraction(epoch * steps_per_epoch + b0 / o.batch_size);
+        model->prune(pruned);  // also re-zeroes what the step moved
+      }
       loss_sum += loss.item<double>() * static_cast<double>(bn);
       correct += logits.argmax(1).eq(y).sum().item<int64_t>();
     }
@@ -227,6 +257,7 @@ TrainSummary train(const std::string& net_yaml_text, const std::string& origin,
     e["val_accuracy"] = val_acc;
     e["seconds"] = secs;
     e["images_per_s"] = static_cast<double>(n) / secs;
+    if (sparse) e["prune_fraction"] = pruned;
     hist.push_back(e);
     log << fmt::format("epoch {}/{}: loss {:.4f}, train {:.2f}%, val {:.2f}% ({:.1f} s, {:.0f} "
                        "images/s)\n",
@@ -241,7 +272,7 @@ TrainSummary train(const std::string& net_yaml_text, const std::string& origin,
     a.write("optimizer", oa);
     a.write("epoch", c10::IValue(static_cast<int64_t>(epoch + 1)));
     a.write("net_yaml", c10::IValue(net_yaml_text));
-    a.write("options", c10::IValue(options_key(o)));
+    a.write("options", c10::IValue(options_key(o, sparse)));
     a.write("history", c10::IValue(hist.dump()));
     std::ostringstream ss;
     a.save_to(ss);

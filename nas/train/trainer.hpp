@@ -3,6 +3,14 @@
 // adaptive learning rate on adder weights; a checkpoint after every epoch, written atomically,
 // from which a killed run resumes (same network, same options).
 //
+// Layers with a `sparsity` target (issue 8) are pruned gradually by weight magnitude on Zhu &
+// Gupta's cubic schedule ("To prune, or not to prune", 2017, eq. 1): after training step t the
+// layer's sparsity is s * (1 - (1 - p)^3), p = (t + 1 - t0) / (t1 - t0) clamped to [0, 1], t0 and
+// t1 the steps at prune_start and prune_end (fractions of all steps); from t1 on the full target
+// holds and the remaining steps fine-tune the kept weights. Masks (QatNet::prune) keep pruned
+// weights at exactly zero; they are part of the checkpoint. Weight bit widths train through the
+// QAT forward (nas/quant/qat_net.hpp).
+//
 // OUT/net.yaml        the network's YAML text (what `savp nas export` exports)
 // OUT/checkpoint.pt   model, optimizer, epoch, network text and options (torch archive)
 // OUT/train.json      per-epoch log: loss, train accuracy, validation accuracy (float
@@ -31,6 +39,8 @@ struct TrainOptions {
   size_t val_limit = 0;
   int threads = 0;          // 0: every core (std::thread::hardware_concurrency)
   std::string data_dir;     // empty: nas::data::default_dir()
+  double prune_start = 0.0;  // sparse layers: the schedule's start and end, fractions of all
+  double prune_end = 0.75;   // training steps, 0 <= start < end <= 1
   int stop_after = 0;       // > 0: return after this many epochs of this run (as a kill would;
                             // tests), the checkpoint written
 };

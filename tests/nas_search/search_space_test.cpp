@@ -98,12 +98,19 @@ TEST(SearchSpace, WrongTypesAndRanges) {
   EXPECT_NE(error_of(s).find("choices.kernels[1]"), std::string::npos);
   s = minimal() + "choices: {sparsity: [0.5, 1.0]}\n";
   EXPECT_NE(error_of(s).find("outside [0, 1)"), std::string::npos);
+  // Issue 8: the offending entry by field path (and its line, below the skeleton's).
+  EXPECT_NE(error_of(s).find("field 'choices.sparsity[1]'"), std::string::npos) << error_of(s);
+  s = minimal() + "choices: {sparsity: [-0.1]}\n";
+  EXPECT_NE(error_of(s).find("choices.sparsity[0]"), std::string::npos) << error_of(s);
 }
 
 TEST(SearchSpace, WeightBitsPerKindAndLevels) {
   std::string e = error_of(minimal() + "choices: {weight_bits: {shift: [8]}}\n");
   EXPECT_NE(e.find("shift weights cannot be 8 bits"), std::string::npos) << e;
   EXPECT_NE(e.find("2, 3, 4, 5, 6"), std::string::npos) << e;
+  EXPECT_NE(e.find("field 'choices.weight_bits.shift[0]'"), std::string::npos) << e;
+  e = error_of(minimal() + "choices: {weight_bits: {mult: [3], shift: [5], adder: [8]}}\n");
+  EXPECT_NE(e.find("choices.weight_bits.mult[0]"), std::string::npos) << e;
   e = error_of(minimal() + "choices: {weight_bits: {mult: [4, 8], shift: [5]}}\n");
   EXPECT_NE(e.find("same number of levels"), std::string::npos) << e;
 }
