@@ -492,7 +492,7 @@ TileCost tile_cost(const ChunkConfig& cfg, const isa::Instruction& in) {
     case ComputeOp::DwConv: {
       const ConvDims d = t.op == ComputeOp::Conv ? ConvDims{t.oh * t.ow, t.k, t.kh * t.kw * t.c, 1}
                                                  : ConvDims{t.oh * t.ow, 1, t.kh * t.kw, t.c};
-      const SystolicCost s = systolic_cost(cfg.rows, cfg.cols, cfg.dataflow, d);
+      const SystolicCost s = systolic_cost(cfg, d);
       c.cycles = s.cycles;
       c.pe_ops = s.pe_ops;
       c.utilization = s.utilization;
