@@ -496,6 +496,7 @@ TileCost tile_cost(const ChunkConfig& cfg, const isa::Instruction& in) {
       c.cycles = s.cycles;
       c.pe_ops = s.pe_ops;
       c.utilization = s.utilization;
+      c.shadow_writes = cfg.fold_overlap ? s.ofmap_writes : 0;
       c.ibuf_read_bytes = s.ifmap_reads;
       c.wbuf_read_bytes = s.filter_reads + (t.uses_bias() ? t.k * kAccBytes : 0);
       if (t.wfmt != fw::WeightFormat::Dense) {

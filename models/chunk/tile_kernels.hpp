@@ -29,6 +29,9 @@ struct TileCost {
   // Compressed weights (wfmt != dense): weights decoded, decoder busy cycles, and the cycles
   // the decoder adds to the array's (common/tile_timing.hpp decompress_cost).
   uint64_t decompress_weights = 0, decompress_cycles = 0, decompress_stall_cycles = 0;
+  // Fold overlap (ChunkConfig::fold_overlap): finished sums handed to the PEs' shadow registers
+  // (the tile's real outputs; padded PEs of a partial fold are clock-gated).
+  uint64_t shadow_writes = 0;
 };
 
 // Cost of a COMPUTE instruction on the chunk.
