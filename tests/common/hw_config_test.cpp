@@ -321,8 +321,8 @@ TEST_F(HwConfigTest, EnumChoices) {
 // fold_overlap (double-buffered accumulators) exists only for output-stationary arrays.
 TEST_F(HwConfigTest, FoldOverlapNeedsOutputStationary) {
   EXPECT_FALSE(parse(kBase).chunks[0].fold_overlap);  // off unless declared
-  EXPECT_TRUE(
-      parse(replace_line(kBase, 8, "    dataflow: os\n    fold_overlap: true")).chunks[0].fold_overlap);
+  const std::string on = replace_line(kBase, 8, "    dataflow: os\n    fold_overlap: true");
+  EXPECT_TRUE(parse(on).chunks[0].fold_overlap);
   // ws with fold_overlap: an error at the fold_overlap value (line 9 after the inserted line).
   expect_error(replace_line(kBase, 8, "    dataflow: ws\n    fold_overlap: true"), 9, "true",
                "chunks[0].fold_overlap", "allowed: false, or dataflow: os");
