@@ -158,7 +158,8 @@ EnergyTable load_energy_table(const std::string& path) {
   Map m = yaml::load_file(path).as_map();
   m.check_keys({"technology_nm", "pe_op_pj", "vector_op_pj", "sram", "dram",
                 "interconnect_pj_per_byte", "pe_area_um2", "pe_leakage_mw_per_mm2",
-                "controller_area_um2", "controller_pj_per_instr", "decompress_pj_per_weight"});
+                "controller_area_um2", "controller_pj_per_instr", "decompress_pj_per_weight",
+                "fold_overlap"});
   EnergyTable t;
   t.source_file = path;
   t.technology_nm = m.at("technology_nm").as_positive_double();
@@ -187,6 +188,12 @@ EnergyTable load_energy_table(const std::string& path) {
     dm.check_keys({"packed", "bitmask"});
     t.decompress_packed_pj = dm.at("packed").as_double_min(0.0);
     t.decompress_bitmask_pj = dm.at("bitmask").as_double_min(0.0);
+  }
+  if (auto f = m.find("fold_overlap")) {
+    Map fm = f->as_map();
+    fm.check_keys({"pe_area_um2", "pj_per_output"});
+    t.fold_overlap_pe_area_um2 = fm.at("pe_area_um2").as_double_min(0.0);
+    t.fold_overlap_pj_per_output = fm.at("pj_per_output").as_double_min(0.0);
   }
   return t;
 }

@@ -40,6 +40,10 @@ struct EnergyTable {
   // One weight decoded by a chunk's decompressor (issue 8), per stream format; 0 if the table
   // has no `decompress_pj_per_weight`.
   double decompress_packed_pj = 0.0, decompress_bitmask_pj = 0.0;
+  // Fold overlap (ChunkConfig::fold_overlap): the shadow register, its multiplexer and the output
+  // chain added to every PE of such an array (um^2), and one finished sum handed to the shadow
+  // register (pJ); 0 if the table has no `fold_overlap`.
+  double fold_overlap_pe_area_um2 = 0.0, fold_overlap_pj_per_output = 0.0;
 
   double pe_op(OpKind kind, int weight_bits) const;
   double pe_area(OpKind kind, int weight_bits) const;

@@ -61,6 +61,10 @@ struct ChunkConfig {
   uint32_t rows = 16;  // PE array rows
   uint32_t cols = 16;  // PE array columns (also the lanes of the chunk's vector unit)
   Dataflow dataflow = Dataflow::OutputStationary;
+  // Output stationary only: each PE has a shadow register on its column's output chain (double-
+  // buffered accumulators), so it hands a finished sum over and starts the next fold at once;
+  // consecutive folds of a tile overlap their drain and fill (common/tile_timing.hpp).
+  bool fold_overlap = false;
   std::vector<uint32_t> weight_bits{8};  // weight bit widths the PEs support
   SramConfig ibuf;  // input activations
   SramConfig wbuf;  // weights and biases

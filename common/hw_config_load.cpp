@@ -137,8 +137,8 @@ void read_decompressor(const Value& v, DecompressorConfig& d) {
 
 ChunkConfig read_chunk(const Value& v) {
   Map m = v.as_map();
-  m.check_keys({"name", "kind", "rows", "cols", "dataflow", "weight_bits", "ibuf", "wbuf", "obuf",
-                "decompressor"});
+  m.check_keys({"name", "kind", "rows", "cols", "dataflow", "fold_overlap", "weight_bits", "ibuf",
+                "wbuf", "obuf", "decompressor"});
   ChunkConfig c;
   Value name = m.at("name");
   c.name = name.as_string();
@@ -148,6 +148,14 @@ ChunkConfig read_chunk(const Value& v) {
   c.rows = m.at("rows").as_uint32(1, kMaxArrayDim);
   c.cols = m.at("cols").as_uint32(1, kMaxArrayDim);
   if (auto d = m.find("dataflow")) c.dataflow = static_cast<Dataflow>(d->as_choice(kDataflows));
+  if (auto fo = m.find("fold_overlap")) {
+    c.fold_overlap = fo->as_bool();
+    // The shadow accumulator holds a finished output; ws / is arrays hold no outputs in the PEs.
+    if (c.fold_overlap && c.dataflow != Dataflow::OutputStationary)
+      fo->fail(std::string("fold_overlap needs an output-stationary array, not dataflow ") +
+                   to_string(c.dataflow),
+               "false, or dataflow: os");
+  }
 
   const std::vector<uint32_t> allowed = allowed_weight_bits(c.kind);
   c.weight_bits = {c.kind == OpKind::Shift ? 4u : 8u};

@@ -36,9 +36,20 @@
 //   ws: ifmap  = ceil(Sc/C) * T * Sr,  filter = Sr * Sc,  ofmap = ceil(Sr/R) * T * Sc (partials)
 //   is: ifmap  = Sr * Sc,  filter = ceil(Sc/C) * Sr * T,  ofmap = ceil(Sr/R) * Sc * T (partials)
 // all times `groups`.
+//
+// Fold overlap (os only, not in SCALE-Sim): with a shadow register per PE, PE(i,j) of fold n+1
+// may take its first operand the cycle after its last one of fold n, so folds can start T
+// cycles apart; the column's output chain carries one output per cycle and a fold puts R
+// outputs on it in R consecutive cycles (rows finish one cycle apart, by the skew), so folds
+// must also start at least R cycles apart. Started max(T, R) apart, fold n + 1's outputs follow
+// fold n's on every chain without a gap or a collision, and the tile's last output leaves
+// (folds - 1) * max(T, R) + R + C + T - 2 cycles after its first operand entered. Reads and
+// writes do not change. tests/common/tile_timing_test.cpp checks both against a register-level
+// simulation with the shadow registers.
 #include "common/tile_timing.hpp"
 
 #include <algorithm>
+#include <string>
 
 #include "common/errors.hpp"
 
@@ -50,8 +61,12 @@ uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
 }  // namespace
 
-SystolicCost systolic_cost(uint32_t rows, uint32_t cols, Dataflow df, const ConvDims& d) {
+SystolicCost systolic_cost(uint32_t rows, uint32_t cols, Dataflow df, const ConvDims& d,
+                           bool fold_overlap) {
   if (rows == 0 || cols == 0) throw Error("systolic_cost: PE array with zero rows or columns");
+  if (fold_overlap && df != Dataflow::OutputStationary)
+    throw Error(std::string("systolic_cost: fold overlap needs an output-stationary array, not ") +
+                to_string(df));
   SystolicCost c;
   if (d.ofmap_px == 0 || d.filters == 0 || d.window == 0 || d.groups == 0) return c;
 
@@ -73,7 +88,7 @@ SystolicCost systolic_cost(uint32_t rows, uint32_t cols, Dataflow df, const Conv
   const uint64_t fold_cycles = df == Dataflow::OutputStationary ? R + C + t - 2 : 2 * R + C + t - 2;
 
   c.folds = d.groups * row_folds * col_folds;
-  c.cycles = c.folds * fold_cycles;
+  c.cycles = fold_overlap ? (c.folds - 1) * std::max(t, R) + fold_cycles : c.folds * fold_cycles;
   c.pe_ops = d.groups * d.ofmap_px * d.filters * d.window;
   switch (df) {
     case Dataflow::OutputStationary:
@@ -98,6 +113,10 @@ SystolicCost systolic_cost(uint32_t rows, uint32_t cols, Dataflow df, const Conv
   c.utilization =
       static_cast<double>(c.pe_ops) / (static_cast<double>(c.cycles) * static_cast<double>(R * C));
   return c;
+}
+
+SystolicCost systolic_cost(const ChunkConfig& chunk, const ConvDims& d) {
+  return systolic_cost(chunk.rows, chunk.cols, chunk.dataflow, d, chunk.fold_overlap);
 }
 
 // Each lane produces one output element and reads one operand per cycle, so `lanes` outputs

@@ -9,6 +9,12 @@
 //   ws: Sr = window,   Sc = filters, T = ofmap px
 //   is: Sr = window,   Sc = ofmap px, T = filters
 // and a fold of an R x C array takes fill + stream + drain cycles.
+//
+// With fold overlap (ChunkConfig::fold_overlap, os only) each PE hands its finished sum to a
+// shadow register on its column's output chain and starts the next fold at once: consecutive
+// folds of a tile (all groups) start max(T, R) cycles apart (T for the accumulator, R for the
+// column's R outputs on one chain), and the tile pays the fill and drain once:
+//   cycles = (folds - 1) * max(T, R) + R + C + T - 2.
 #pragma once
 
 #include <cstdint>
@@ -34,7 +40,11 @@ struct SystolicCost {
   double utilization = 0.0;     // pe_ops / (cycles * rows * cols)
 };
 
-SystolicCost systolic_cost(uint32_t rows, uint32_t cols, Dataflow df, const ConvDims& d);
+SystolicCost systolic_cost(uint32_t rows, uint32_t cols, Dataflow df, const ConvDims& d,
+                           bool fold_overlap = false);
+// The chunk's array: rows, cols, dataflow and fold_overlap from its config. The chunk model,
+// the cost model and the tiling search all call this one.
+SystolicCost systolic_cost(const ChunkConfig& chunk, const ConvDims& d);
 
 // Pooling / residual add on a chunk's vector unit: `lanes` elements per cycle, each output
 // element needing `reads_per_elem` buffer reads (window size, or 2 for an add).

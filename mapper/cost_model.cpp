@@ -65,7 +65,7 @@ uint64_t compute_cycles(const ChunkConfig& cc, const isa::Instruction& in, uint6
     case isa::ComputeOp::DwConv: {
       const ConvDims d = op == isa::ComputeOp::Conv ? ConvDims{oh * ow, k, kh * kw * c, 1}
                                                     : ConvDims{oh * ow, 1, kh * kw, c};
-      const SystolicCost s = systolic_cost(cc.rows, cc.cols, cc.dataflow, d);
+      const SystolicCost s = systolic_cost(cc, d);
       if (ops) *ops = s.pe_ops;
       // Compressed weights pass the chunk's decompressor (as chunk::tile_cost() counts them).
       if (in.get(isa::kWFormat) != 0)

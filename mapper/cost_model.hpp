@@ -11,9 +11,9 @@
 //
 // Instruction durations:
 //  COMPUTE: savp::systolic_cost() (conv / dwconv) or savp::vector_cycles() (pools, add) with
-//    the chunk's rows, cols and dataflow, decoded exactly as chunk::tile_cost() does; a tile
-//    with compressed weights (wfmt != dense) takes savp::decompress_cost() (the chunk's
-//    decompressor paces the weights into the array). LOADs move the streams' true bytes.
+//    the chunk's rows, cols, dataflow and fold_overlap, decoded exactly as chunk::tile_cost()
+//    does; a tile with compressed weights (wfmt != dense) takes savp::decompress_cost() (the
+//    chunk's decompressor paces the weights into the array). LOADs move the streams' true bytes.
 //  LOAD / STORE: dma.setup_cycles + one transfer latency + bursts x burst time, where
 //    - the transfer is split into bursts of at most dma.burst_bytes at burst-aligned
 //      boundaries (per row), as the DMA engine does; a burst occupies the DRAM for at least one

@@ -121,7 +121,7 @@ ComputeCost compute_cost(const LayerProblem& p, uint64_t nr, uint64_t nk, uint64
   }
   const ConvDims d = p.kind == TileKind::Dense ? ConvDims{nr * g.ow, nk, g.kh * g.kw * nc, 1}
                                                : ConvDims{nr * g.ow, 1, g.kh * g.kw, nk};
-  const SystolicCost s = systolic_cost(cc.rows, cc.cols, cc.dataflow, d);
+  const SystolicCost s = systolic_cost(cc, d);
   r.cycles = static_cast<double>(s.cycles);
   r.pe_ops = static_cast<double>(s.pe_ops);
   r.vector_ops = out_partial ? 0.0 : static_cast<double>(outs);

@@ -17,7 +17,10 @@ AreaReport platform_area(const HwConfig& hw, const EnergyTable& t) {
   double pe = 0, sram = t.sram_area(hw.global_buffer.capacity_bytes);
   for (const ChunkConfig& c : hw.chunks) {
     // A PE is sized for the widest weight it supports.
-    pe += static_cast<double>(c.rows) * c.cols * t.pe_area(c.kind, max_bits(c));
+    // Fold overlap adds a shadow register, its multiplexer and the output chain to every PE.
+    const double pe_um2 =
+        t.pe_area(c.kind, max_bits(c)) + (c.fold_overlap ? t.fold_overlap_pe_area_um2 : 0.0);
+    pe += static_cast<double>(c.rows) * c.cols * pe_um2;
     sram += t.sram_area(c.ibuf.capacity_bytes) + t.sram_area(c.wbuf.capacity_bytes) +
             t.sram_area(c.obuf.capacity_bytes);
   }
@@ -38,6 +41,7 @@ void account_energy_and_area(const HwConfig& hw, const EnergyTable& t,
     double pj = 0;
     for (const auto& [bits, ops] : act.chunks[i].pe_ops_by_bits)
       pj += static_cast<double>(ops) * t.pe_op(c.kind, bits);
+    pj += static_cast<double>(act.chunks[i].shadow_writes) * t.fold_overlap_pj_per_output;
     double vpj = static_cast<double>(act.chunks[i].vector_ops) * t.vector_op_pj;
     // Weight decompression at the wbuf read port (issue 8): pJ per decoded weight by format.
     double dpj = static_cast<double>(act.chunks[i].decompressed_packed) * t.decompress_packed_pj +

@@ -16,6 +16,7 @@ struct ChunkActivity {
   std::map<int, uint64_t> pe_ops_by_bits;  // weight bits -> accumulate steps
   uint64_t vector_ops = 0;
   uint64_t decompressed_packed = 0, decompressed_bitmask = 0;  // weights its decompressor decoded
+  uint64_t shadow_writes = 0;  // sums handed to shadow registers (fold_overlap arrays)
 };
 
 struct ActivityCounts {

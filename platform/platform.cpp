@@ -207,7 +207,8 @@ void Platform::Impl::install_layer_observer(const fw::Image& img, const RunOptio
       if (op == isa::ComputeOp::Conv || op == isa::ComputeOp::DwConv) {
         a.pe_ops += cost.pe_ops;
         a.compute_pj += static_cast<double>(cost.pe_ops) *
-                        energy.pe_op(cc.kind, static_cast<int>(in.get(isa::kWBits)));
+                            energy.pe_op(cc.kind, static_cast<int>(in.get(isa::kWBits))) +
+                        static_cast<double>(cost.shadow_writes) * energy.fold_overlap_pj_per_output;
       }
     } else {
       a.dma_bytes += in.get(isa::kRows) * in.get(isa::kRowBytes);
@@ -477,7 +478,8 @@ RunResult Platform::Impl::collect(const RunOptions& opt, double wall_s) {
   for (const auto& c : chunks)
     act.chunks.push_back(ChunkActivity{c->stats().pe_ops_by_bits, c->stats().vector_ops,
                                        c->stats().decompressed_weights[1],
-                                       c->stats().decompressed_weights[2]});
+                                       c->stats().decompressed_weights[2],
+                                       c->stats().shadow_writes});
   act.interconnect_bytes = noc->stats().bytes;
   act.controller_instructions = ctrl->stats().instructions;
   account_energy_and_area(hw, energy, act, r);

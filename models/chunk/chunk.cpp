@@ -48,6 +48,7 @@ sc_core::sc_time Chunk::execute(const isa::Instruction& in, sc_core::sc_time sta
   ++stats_.instructions;
   stats_.busy_cycles += cost.cycles;
   stats_.vector_ops += cost.vector_ops;
+  stats_.shadow_writes += cost.shadow_writes;
   // Only conv tiles step the PE array; pooling and adds run on the vector unit and are
   // accounted as vector_ops (tile_cost's pe_ops counts their element steps).
   const isa::ComputeOp op = in.compute_op();

@@ -28,6 +28,7 @@ struct ChunkStats {
   // packed, 2 bitmask; index 0 unused), its busy cycles and the cycles it added to tiles.
   uint64_t decompressed_weights[3] = {0, 0, 0};
   uint64_t decompress_cycles = 0, decompress_stall_cycles = 0;
+  uint64_t shadow_writes = 0;  // sums handed to shadow registers (fold_overlap)
   void reset() { *this = ChunkStats{}; }
 };
 

@@ -492,10 +492,11 @@ TileCost tile_cost(const ChunkConfig& cfg, const isa::Instruction& in) {
     case ComputeOp::DwConv: {
       const ConvDims d = t.op == ComputeOp::Conv ? ConvDims{t.oh * t.ow, t.k, t.kh * t.kw * t.c, 1}
                                                  : ConvDims{t.oh * t.ow, 1, t.kh * t.kw, t.c};
-      const SystolicCost s = systolic_cost(cfg.rows, cfg.cols, cfg.dataflow, d);
+      const SystolicCost s = systolic_cost(cfg, d);
       c.cycles = s.cycles;
       c.pe_ops = s.pe_ops;
       c.utilization = s.utilization;
+      c.shadow_writes = cfg.fold_overlap ? s.ofmap_writes : 0;
       c.ibuf_read_bytes = s.ifmap_reads;
       c.wbuf_read_bytes = s.filter_reads + (t.uses_bias() ? t.k * kAccBytes : 0);
       if (t.wfmt != fw::WeightFormat::Dense) {

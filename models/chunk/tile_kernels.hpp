@@ -29,13 +29,17 @@ struct TileCost {
   // Compressed weights (wfmt != dense): weights decoded, decoder busy cycles, and the cycles
   // the decoder adds to the array's (common/tile_timing.hpp decompress_cost).
   uint64_t decompress_weights = 0, decompress_cycles = 0, decompress_stall_cycles = 0;
+  // Fold overlap (ChunkConfig::fold_overlap): finished sums handed to the PEs' shadow registers
+  // (the tile's real outputs; padded PEs of a partial fold are clock-gated).
+  uint64_t shadow_writes = 0;
 };
 
 // Cost of a COMPUTE instruction on the chunk.
-//  conv / dwconv: savp::systolic_cost() with the chunk's rows, cols and dataflow (a depthwise
-//    tile is c groups of one filter with a kh*kw window). Requantization runs on the chunk's
-//    cols-lane vector unit as outputs leave the array; the array never emits more than one
-//    output per column per cycle, so it keeps up and adds no cycles (counted in vector_ops).
+//  conv / dwconv: savp::systolic_cost() with the chunk's rows, cols, dataflow and fold_overlap
+//    (a depthwise tile is c groups of one filter with a kh*kw window). Requantization runs on
+//    the chunk's cols-lane vector unit as outputs leave the array; the array never emits more
+//    than one output per column per cycle (with fold overlap too: folds start at least R
+//    cycles apart), so it keeps up and adds no cycles (counted in vector_ops).
 //  maxpool / avgpool / add: savp::vector_cycles() with cols lanes (kh*kw reads per output for
 //    a pool, 2 for an add); avgpool and add requantize in the same pass.
 //  Bytes: operand reads are the systolic ifmap/filter read counts (one byte each) plus the bias

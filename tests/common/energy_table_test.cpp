@@ -67,6 +67,14 @@ TEST_F(EnergyTableTest, PeArea) {
   EXPECT_LT(t.pe_area(OpKind::Adder, 8), t.pe_area(OpKind::Mult, 8));
 }
 
+TEST_F(EnergyTableTest, FoldOverlapRegister) {
+  const EnergyTable& t = *table_;
+  // 32 * (DFF_X1 4.522 + a 2:1 mux bit of 3 NAND2 x 0.798) = 32 * 6.916 = 221.312 um^2;
+  // one output into the shadow register ~ an int32 add, 0.1 pJ.
+  EXPECT_DOUBLE_EQ(t.fold_overlap_pe_area_um2, 221.312);
+  EXPECT_DOUBLE_EQ(t.fold_overlap_pj_per_output, 0.1);
+}
+
 TEST_F(EnergyTableTest, SramAccessLogLinear) {
   const EnergyTable& t = *table_;
   EXPECT_EQ(t.sram_ref_access_bytes, 8u);
@@ -171,6 +179,12 @@ TEST(EnergyTableLoad, MinimalTableLoads) {
   EXPECT_DOUBLE_EQ(t.pe_op(OpKind::Shift, 4), 0.124);  // one point: constant
   EXPECT_DOUBLE_EQ(t.sram_access(1 << 20, 16), 20.0);
   EXPECT_DOUBLE_EQ(t.controller_pj_per_instr, 160.0);
+  EXPECT_DOUBLE_EQ(t.fold_overlap_pe_area_um2, 0.0);  // optional: absent prices nothing
+  EXPECT_DOUBLE_EQ(t.fold_overlap_pj_per_output, 0.0);
+  EnergyTable f = load_energy_table(
+      dir.write("f.yaml", kMini + "fold_overlap: {pe_area_um2: 221.3, pj_per_output: 0.1}\n"));
+  EXPECT_DOUBLE_EQ(f.fold_overlap_pe_area_um2, 221.3);
+  EXPECT_DOUBLE_EQ(f.fold_overlap_pj_per_output, 0.1);
 }
 
 TEST(EnergyTableLoad, StrictErrors) {
@@ -191,6 +205,8 @@ TEST(EnergyTableLoad, StrictErrors) {
                      "dram.pj_per_bit.DDR4", "lower-case");
   expect_table_error(replace_line(kMini, 17, "pe_leakage_mw_per_mm2: lots"), 17, "lots",
                      "pe_leakage_mw_per_mm2", "expected a finite number, got 'lots'");
+  expect_table_error(kMini + "fold_overlap: {pe_area_um2: 221.3}\n", 20, "{pe_area",
+                     "fold_overlap.pj_per_output", "missing required field");
   // A missing section is reported at the document (line 1, column 1).
   expect_table_error(replace_line(kMini, 19, ""), 1, "technology_nm", "controller_pj_per_instr",
                      "missing required field");

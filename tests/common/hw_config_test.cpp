@@ -318,6 +318,25 @@ TEST_F(HwConfigTest, EnumChoices) {
                "dram.page_policy", "allowed: open, closed");
 }
 
+// fold_overlap (double-buffered accumulators) exists only for output-stationary arrays.
+TEST_F(HwConfigTest, FoldOverlapNeedsOutputStationary) {
+  EXPECT_FALSE(parse(kBase).chunks[0].fold_overlap);  // off unless declared
+  const std::string on = replace_line(kBase, 8, "    dataflow: os\n    fold_overlap: true");
+  EXPECT_TRUE(parse(on).chunks[0].fold_overlap);
+  // ws with fold_overlap: an error at the fold_overlap value (line 9 after the inserted line).
+  expect_error(replace_line(kBase, 8, "    dataflow: ws\n    fold_overlap: true"), 9, "true",
+               "chunks[0].fold_overlap", "allowed: false, or dataflow: os");
+  expect_error(replace_line(kBase, 8, "    dataflow: is\n    fold_overlap: true"), 9, "true",
+               "chunks[0].fold_overlap", "not dataflow is");
+  // false is fine with any dataflow.
+  EXPECT_EQ(parse(replace_line(kBase, 8, "    dataflow: ws\n    fold_overlap: false"))
+                .chunks[0]
+                .dataflow,
+            Dataflow::WeightStationary);
+  expect_error(replace_line(kBase, 8, "    dataflow: os\n    fold_overlap: sometimes"), 9,
+               "sometimes", "chunks[0].fold_overlap", "expected a boolean");
+}
+
 // ---- top-level rules ------------------------------------------------------------------------
 
 TEST_F(HwConfigTest, ClockMustBePositive) {

@@ -7,6 +7,8 @@
 // the whole array's fill and drain.
 #include "common/tile_timing.hpp"
 
+#include "common/errors.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -147,6 +149,132 @@ RtlResult simulate_os(int R, int C, const Gemm& g, bool column_bus) {
     }
   }
   return res;
+}
+
+// Output stationary with fold overlap (ChunkConfig::fold_overlap): every PE has a shadow
+// register on its column's output chain. Folds (fc outer, fr inner, as above) start `period`
+// cycles apart in one continuous run: A[p][t] of fold n enters row i at n * period + t + i.
+// In the cycle a PE's last accumulate of a fold completes, its sum moves into its shadow
+// register and the accumulator starts the next fold with its next operand; each cycle each
+// column's output chain carries one shadow register's value out (in the cycle it was filled,
+// as SCALE-Sim v2 counts an os output, when the chain is free). `conflicts` counts what a
+// too-short period breaks: two folds' operands at one row / column injector in one cycle, an
+// accumulator getting a new fold's operand before its last one, a sum finding its shadow
+// register still full, and a sum waiting for its chain.
+struct OverlapResult {
+  RtlResult r;
+  uint64_t conflicts = 0;
+};
+
+OverlapResult simulate_os_overlap(int R, int C, const Gemm& g, int period) {
+  OverlapResult o;
+  RtlResult& res = o.r;
+  res.out.assign(static_cast<size_t>(g.P) * g.F, 0);
+  std::vector<bool> written(res.out.size(), false);
+  const int T = g.W, FR = ceil_div(g.P, R), FC = ceil_div(g.F, C), folds = FR * FC;
+  struct OReg {
+    int64_t v = 0;
+    bool valid = false;
+    int fold = -1;
+    int t = -1;
+  };
+  struct Shadow {
+    int64_t v = 0;
+    bool valid = false;
+    int fold = -1;
+  };
+  std::vector<OReg> a(R * C), b(R * C), a_next(R * C), b_next(R * C);
+  std::vector<int64_t> acc(R * C, 0);
+  std::vector<int> count(R * C, 0), acc_fold(R * C, -1);
+  std::vector<Shadow> shadow(R * C);
+  // The fold whose step t = x - n * period - lane enters `lane` at cycle x (-1: none).
+  auto injected = [&](int64_t x, int lane, int& t) {
+    int found = -1;
+    for (int n = 0; n < folds; ++n) {
+      const int64_t tt = x - static_cast<int64_t>(n) * period - lane;
+      if (tt < 0 || tt >= T) continue;
+      if (found >= 0) ++o.conflicts;  // two folds at one injector
+      found = n;
+      t = static_cast<int>(tt);
+    }
+    return found;
+  };
+  int64_t outstanding = static_cast<int64_t>(folds) * R * C;
+  const int64_t limit = static_cast<int64_t>(folds) * (period + T + R + C) + 4 * (R + C + T);
+  int64_t x = 0;
+  for (; outstanding > 0 && x < limit; ++x) {
+    for (int i = 0; i < R; ++i) {
+      for (int j = 0; j < C; ++j) {
+        OReg ain, bin;
+        if (j == 0) {
+          int t = 0;
+          const int n = injected(x, i, t);
+          if (n >= 0) {
+            const int p = (n % FR) * R + i;
+            ain = {p < g.P ? g.A[p * g.W + t] : 0, true, n, t};
+            if (p < g.P) ++res.ifmap_reads;
+          }
+        } else {
+          ain = a[i * C + j - 1];
+        }
+        if (i == 0) {
+          int t = 0;
+          const int n = injected(x, j, t);
+          if (n >= 0) {
+            const int f = (n / FR) * C + j;
+            bin = {f < g.F ? g.B[t * g.F + f] : 0, true, n, t};
+            if (f < g.F) ++res.filter_reads;
+          }
+        } else {
+          bin = b[(i - 1) * C + j];
+        }
+        a_next[i * C + j] = ain;
+        b_next[i * C + j] = bin;
+        if (!(ain.valid && bin.valid)) continue;
+        EXPECT_EQ(ain.fold, bin.fold);
+        EXPECT_EQ(ain.t, bin.t);
+        const int pe = i * C + j;
+        if (count[pe] > 0 && acc_fold[pe] != ain.fold) {  // new fold before the old one ended
+          ++o.conflicts;
+          count[pe] = 0, acc[pe] = 0;
+        }
+        if (count[pe] == 0) acc_fold[pe] = ain.fold;
+        acc[pe] += ain.v * bin.v;
+        if (++count[pe] == T) {
+          if (shadow[pe].valid) ++o.conflicts;  // the previous sum has not left yet
+          shadow[pe] = {acc[pe], true, acc_fold[pe]};
+          acc[pe] = 0, count[pe] = 0;
+        }
+      }
+    }
+    // Each column's output chain carries the oldest waiting sum out; the others wait.
+    for (int j = 0; j < C; ++j) {
+      int pick = -1, waiting = 0;
+      for (int i = 0; i < R; ++i) {
+        const Shadow& sh = shadow[i * C + j];
+        if (!sh.valid) continue;
+        ++waiting;
+        if (pick < 0 || sh.fold < shadow[pick * C + j].fold) pick = i;
+      }
+      if (pick < 0) continue;
+      o.conflicts += static_cast<uint64_t>(waiting - 1);
+      Shadow& sh = shadow[pick * C + j];
+      const int p = (sh.fold % FR) * R + pick, f = (sh.fold / FR) * C + j;
+      if (p < g.P && f < g.F) {
+        EXPECT_FALSE(written[p * g.F + f]);
+        written[p * g.F + f] = true;
+        res.out[p * g.F + f] = sh.v;
+        ++res.ofmap_writes;
+      }
+      sh.valid = false;
+      --outstanding;
+    }
+    a.swap(a_next);
+    b.swap(b_next);
+  }
+  o.conflicts += static_cast<uint64_t>(outstanding);  // sums lost to a conflict never leave
+  res.cycles = static_cast<uint64_t>(x);
+  return o;
 }
 
 // Weight / input stationary: S (Sr x Sc) is loaded into the array from the top over R cycles
@@ -378,6 +506,85 @@ TEST(SystolicCost, OsBottomEdgeDrainIsThePaperFormula) {
                1};
     EXPECT_EQ(rtl.cycles - systolic_cost(R, C, Dataflow::OutputStationary, d).cycles, folds * R);
   }
+}
+
+TEST(SystolicCost, FoldOverlapHandWorked) {
+  // The default platform's stem band: 16x16 os array, 4 output rows of 32 px = 128 px, 16
+  // filters, window 3x3x3 = 27: 8 folds. Without overlap 8 * (16 + 16 + 27 - 2) = 456; with it
+  // 7 * max(27, 16) + 57 = 246. A 1x1 projection band, window 16 = R: 7 * 16 + 46 = 158 (from
+  // 8 * 46 = 368). Depthwise 3x3 (T = 9 < R = 16) over 4 groups of 1 fold: 3 * 16 + 39 = 87;
+  // the chain, not the accumulator, paces it.
+  const ConvDims stem{128, 16, 27, 1}, proj{128, 16, 16, 1}, dw{16, 1, 9, 4};
+  EXPECT_EQ(systolic_cost(16, 16, Dataflow::OutputStationary, stem).cycles, 456u);
+  EXPECT_EQ(systolic_cost(16, 16, Dataflow::OutputStationary, stem, true).cycles, 246u);
+  EXPECT_EQ(systolic_cost(16, 16, Dataflow::OutputStationary, proj, true).cycles, 158u);
+  EXPECT_EQ(systolic_cost(16, 16, Dataflow::OutputStationary, dw, true).cycles, 87u);
+  // One fold: nothing to overlap.
+  const ConvDims one{16, 16, 27, 1};
+  EXPECT_EQ(systolic_cost(16, 16, Dataflow::OutputStationary, one, true).cycles,
+            systolic_cost(16, 16, Dataflow::OutputStationary, one).cycles);
+  // Reads and writes do not change.
+  const SystolicCost a = systolic_cost(16, 16, Dataflow::OutputStationary, stem),
+                     b = systolic_cost(16, 16, Dataflow::OutputStationary, stem, true);
+  EXPECT_EQ(a.folds, b.folds);
+  EXPECT_EQ(a.ifmap_reads, b.ifmap_reads);
+  EXPECT_EQ(a.filter_reads, b.filter_reads);
+  EXPECT_EQ(a.ofmap_writes, b.ofmap_writes);
+  EXPECT_NEAR(b.utilization, 128.0 * 16 * 27 / (246.0 * 256), 1e-12);
+  // The chunk overload reads the config; ws / is have no shadow register.
+  ChunkConfig cc;
+  cc.rows = cc.cols = 16;
+  cc.fold_overlap = true;
+  EXPECT_EQ(systolic_cost(cc, stem).cycles, 246u);
+  EXPECT_THROW(systolic_cost(16, 16, Dataflow::WeightStationary, stem, true), Error);
+}
+
+// The register-level array with shadow registers, folds started max(T, R) apart, computes the
+// GEMM with no conflict and takes exactly systolic_cost(..., fold_overlap).cycles; one cycle
+// less between folds breaks it (so the period is the shortest the hardware allows).
+TEST(SystolicCost, FoldOverlapMatchesRegisterTransferSimulation) {
+  std::mt19937 rng(2024);
+  const int arrays[][2] = {{4, 4}, {8, 4}, {4, 8}, {16, 16}, {1, 1}, {3, 5}};
+  int cases = 0, multi_fold = 0;
+  for (auto& arr : arrays) {
+    const int R = arr[0], C = arr[1];
+    std::vector<std::array<int, 3>> shapes = {{1, 1, 1},      {R, C, 1},      {2 * R, 2 * C, 5},
+                                              {3 * R, C, R},  {2 * R + 1, C + 1, 2 * R + 3},
+                                              {1, 3 * C + 1, 7}};
+    std::uniform_int_distribution<int> dim(1, 3 * std::max(R, C) + 2);
+    for (int k = 0; k < 20; ++k) shapes.push_back({dim(rng), dim(rng), dim(rng)});
+    for (auto& s : shapes) {
+      Gemm g = random_gemm(rng, s[0], s[1], s[2]);
+      const ConvDims d{static_cast<uint64_t>(g.P), static_cast<uint64_t>(g.F),
+                       static_cast<uint64_t>(g.W), 1};
+      const SystolicCost c = systolic_cost(R, C, Dataflow::OutputStationary, d, true);
+      const int period = std::max(g.W, R);
+      SCOPED_TRACE(::testing::Message() << R << "x" << C << " P=" << g.P << " F=" << g.F
+                                        << " W=" << g.W);
+      const OverlapResult o = simulate_os_overlap(R, C, g, period);
+      EXPECT_EQ(o.conflicts, 0u);
+      EXPECT_EQ(o.r.out, reference_matmul(g));
+      EXPECT_EQ(c.cycles, o.r.cycles);
+      EXPECT_EQ(c.ifmap_reads, o.r.ifmap_reads);
+      EXPECT_EQ(c.filter_reads, o.r.filter_reads);
+      EXPECT_EQ(c.ofmap_writes, o.r.ofmap_writes);
+      // Back to back with no overlap (period = a whole fold) the same array takes the old count.
+      const OverlapResult serial = simulate_os_overlap(R, C, g, R + C + g.W - 2);
+      EXPECT_EQ(serial.conflicts, 0u);
+      EXPECT_EQ(serial.r.cycles, systolic_cost(R, C, Dataflow::OutputStationary, d).cycles);
+      if (c.folds > 1 && period > 1) {
+        ++multi_fold;
+        if (R + C > 2) {  // a 1x1 array has no fill or drain to overlap
+          EXPECT_LT(c.cycles, serial.r.cycles);
+        }
+        EXPECT_GT(simulate_os_overlap(R, C, g, period - 1).conflicts, 0u);
+      }
+      ++cases;
+    }
+  }
+  EXPECT_GT(multi_fold, 50);
+  std::printf("fold overlap vs RTL simulation: %d cases, %d with several folds\n", cases,
+              multi_fold);
 }
 
 }  // namespace

@@ -188,7 +188,8 @@ TEST(SweepSpecErrors, AValueTheConfigRejectsNamesThePoint) {
 }
 
 TEST(SweepSpec, ShippedSweepsLoad) {
-  for (const char* n : {"pe-split", "pe-split-wide", "buffer-sizes", "dram-standards"}) {
+  for (const char* n :
+       {"pe-split", "pe-split-wide", "buffer-sizes", "dram-standards", "fold-overlap"}) {
     SweepSpec s = load_sweep_spec(kSrc + "/configs/sweeps/" + n + ".yaml");
     std::vector<Point> pts = sample_points(s);
     EXPECT_GT(pts.size(), 1u) << n;

@@ -446,6 +446,18 @@ TEST(TileKernels, CostWorkedByHand) {
   EXPECT_EQ(os.obuf_read_bytes, 0u);
   EXPECT_EQ(os.obuf_write_bytes, 128u);
   EXPECT_EQ(os.vector_ops, 128u);
+  EXPECT_EQ(os.shadow_writes, 0u);
+  // os with fold_overlap: folds 18 cycles apart (T = 18 > R = 4): 7 * 18 + 24 = 150 cycles;
+  // the same reads and writes, and the 128 outputs pass the shadow registers.
+  ChunkConfig fo = make_cfg(OpKind::Mult, 4, 4, Dataflow::OutputStationary);
+  fo.fold_overlap = true;
+  TileCost ov = tile_cost(fo, make(s));
+  EXPECT_EQ(ov.cycles, 150u);
+  EXPECT_EQ(ov.pe_ops, 2304u);
+  EXPECT_EQ(ov.ibuf_read_bytes, 576u);
+  EXPECT_EQ(ov.wbuf_read_bytes, 608u);
+  EXPECT_EQ(ov.obuf_write_bytes, 128u);
+  EXPECT_EQ(ov.shadow_writes, 128u);
   // ws: Sr=18, Sc=8, T=16: 5*2 = 10 folds of 8+4+16-2 = 26 -> 260. ibuf 2*16*18 = 576;
   // wbuf 18*8 = 144 + 32; ofmap writes 5*16*8 = 640, of which 512 are partials of the first
   // four row folds: obuf reads 512*4 = 2048, writes 2048 + 128.

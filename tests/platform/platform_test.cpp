@@ -6,6 +6,7 @@
 
 #include "common/arith.hpp"
 #include "common/errors.hpp"
+#include "platform/energy_model.hpp"
 #include "platform/platform.hpp"
 #include "platform_test_util.hpp"
 
@@ -147,12 +148,28 @@ TEST(Platform, ConvOnTheMultChunkMatchesADirectComputation) {
   // With operands on chip, the chunk is busy exactly the systolic array's compute cycles:
   // os on 16x16: Sr = 36 px, Sc = 8 filters, T = 3*3*4 = 36 -> ceil(36/16) * ceil(8/16) = 3
   // folds of R + C + T - 2 = 16 + 16 + 36 - 2 = 66 cycles (SCALE-Sim v2,
-  // common/tile_timing.cpp): 198 cycles.
+  // common/tile_timing.cpp); the default platform overlaps the folds (fold_overlap): they
+  // start max(T, R) = 36 cycles apart, 2 * 36 + 66 = 138 cycles (198 without).
   ASSERT_EQ(hw.chunks[0].rows, 16u);
   ASSERT_EQ(hw.chunks[0].cols, 16u);
   ASSERT_EQ(hw.chunks[0].dataflow, Dataflow::OutputStationary);
-  EXPECT_EQ(ch.busy_cycles, 198u);
-  EXPECT_GT(r.energy.by_kind.at("mult"), 0.0);
+  ASSERT_TRUE(hw.chunks[0].fold_overlap);
+  EXPECT_EQ(ch.busy_cycles, 138u);
+  // The PE energy: every accumulate step at 8 bits plus the 36 * 8 outputs handed to the
+  // shadow registers.
+  const EnergyTable et = test::default_energy(hw);
+  EXPECT_NEAR(r.energy.by_kind.at("mult"),
+              static_cast<double>(ch.pe_ops) * et.pe_op(OpKind::Mult, 8) +
+                  36.0 * 8 * et.fold_overlap_pj_per_output,
+              1e-6);
+  EXPECT_GT(et.fold_overlap_pj_per_output, 0.0);
+  // Without fold_overlap the PE arrays are smaller by the shadow registers of the three 16x16
+  // arrays (one Platform per process, so the area model is asked directly).
+  HwConfig plain = hw;
+  for (ChunkConfig& cc : plain.chunks) cc.fold_overlap = false;
+  EXPECT_NEAR(r.area.by_component.at("pe_arrays") -
+                  platform_area(plain, et).by_component.at("pe_arrays"),
+              3 * 256 * et.fold_overlap_pe_area_um2 / 1e6, 1e-9);
 }
 
 TEST(Platform, DeadlockIsReportedWithTheWaitingEngineAndInstruction) {
