@@ -12,41 +12,19 @@
 
 #include "common/hw_config.hpp"
 #include "models/dram/dram_timing.hpp"
+#include "tests/models/dram_test_configs.hpp"
 
 namespace savp::dram {
 namespace {
 
-// configs/dram/LPDDR4-3200.yaml, channel 0 used unless said.
-DramConfig lpddr4() {
-  DramConfig c;
-  c.preset = "LPDDR4-3200";
-  c.standard = "LPDDR4";
-  c.org = DramOrganization{2, 1, 1, 8, 65536, 1024, 16, 2};
-  DramTiming& t = c.timing;
-  t.tck_ns = 0.625, t.burst_length = 16, t.cl = 28, t.cwl = 14;
-  t.trcd = 29, t.trp = 29, t.tras = 68;
-  t.tccd_s = t.tccd_l = 8, t.trrd_s = t.trrd_l = 16, t.tfaw = 64;
-  t.twr = 29, t.twtr_s = t.twtr_l = 16, t.trtp = 12, t.trtw = 30;
-  t.trefi = 6246, t.trfc = 448;
-  t.trpab = 34, t.tdqsck = 6, t.tdqss = 1, t.tdqs2dq = 2;
-  c.address_mapping = {"ro", "ra", "bg", "ba", "co", "ch"};
+DramConfig lpddr4() { return test::lpddr4_3200(); }  // channel 0 used unless said
+DramConfig ddr4() {
+  DramConfig c = test::ddr4_2400();
+  c.standard = "DDR4";
   return c;
 }
 
-DramConfig ddr4() {
-  DramConfig c;
-  c.preset = "DDR4-2400";
-  c.standard = "DDR4";
-  c.org = DramOrganization{1, 1, 4, 4, 65536, 1024, 64, 2};
-  DramTiming& t = c.timing;
-  t.tck_ns = 0.833, t.burst_length = 8, t.cl = 16, t.cwl = 12;
-  t.trcd = 16, t.trp = 16, t.tras = 39;
-  t.tccd_s = 4, t.tccd_l = 6, t.trrd_s = 4, t.trrd_l = 6, t.tfaw = 26;
-  t.twr = 18, t.twtr_s = 3, t.twtr_l = 9, t.trtp = 9, t.trtw = 10;
-  t.trefi = 9360, t.trfc = 420;
-  c.address_mapping = {"ro", "ra", "ba", "co", "bg", "ch"};
-  return c;
-}
+
 
 constexpr uint64_t kLp = 625;  // LPDDR4-3200 tCK, ps
 constexpr uint64_t kD4 = 833;  // DDR4-2400 tCK, ps

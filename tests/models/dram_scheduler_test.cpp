@@ -15,21 +15,13 @@
 #include "common/errors.hpp"
 #include "common/hw_config.hpp"
 #include "models/dram/dram_timing.hpp"
+#include "tests/models/dram_test_configs.hpp"
 
 namespace savp::dram {
 namespace {
 
 DramConfig ddr4_2400(DramScheduler s, uint32_t buffer = 8) {
-  DramConfig c;
-  c.preset = "DDR4-2400";
-  c.org = DramOrganization{1, 1, 4, 4, 65536, 1024, 64, 2};
-  DramTiming& t = c.timing;
-  t.tck_ns = 0.833, t.burst_length = 8, t.cl = 16, t.cwl = 12;
-  t.trcd = 16, t.trp = 16, t.tras = 39;
-  t.tccd_s = 4, t.tccd_l = 6, t.trrd_s = 4, t.trrd_l = 6, t.tfaw = 26;
-  t.twr = 18, t.twtr_s = 3, t.twtr_l = 9, t.trtp = 9, t.trtw = 10;
-  t.trefi = 9360, t.trfc = 420;
-  c.address_mapping = {"ro", "ra", "ba", "co", "bg", "ch"};
+  DramConfig c = test::ddr4_2400();
   c.scheduler = s;
   c.request_buffer_size = buffer;
   return c;

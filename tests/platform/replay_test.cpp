@@ -11,27 +11,15 @@
 
 #include "common/errors.hpp"
 #include "models/dram/stl_trace.hpp"
+#include "tests/models/dram_test_configs.hpp"
 
 namespace savp {
 namespace {
 
 namespace fs = std::filesystem;
 
-// configs/dram/DDR4-2400.yaml: x64, 4 BG x 4 banks, 64K rows, 1K columns, BL8, tCK 0.833 ns;
-// mapping [ro, ra, ba, co, bg, ch]: bits 0-5 byte in burst, 6-7 bank group, 8-14 column
-// (burst index), 15-16 bank, 17-32 row.
 DramConfig ddr4_2400() {
-  DramConfig c;
-  c.preset = "DDR4-2400";
-  c.org = DramOrganization{1, 1, 4, 4, 65536, 1024, 64, 2};
-  DramTiming& t = c.timing;
-  t.tck_ns = 0.833, t.burst_length = 8, t.cl = 16, t.cwl = 12;
-  t.trcd = 16, t.trp = 16, t.tras = 39;
-  t.tccd_s = 4, t.tccd_l = 6, t.trrd_s = 4, t.trrd_l = 6, t.tfaw = 26;
-  t.twr = 18, t.twtr_s = 3, t.twtr_l = 9, t.trtp = 9, t.trtw = 10;
-  t.trefi = 9360, t.trfc = 420;
-  c.page_policy = PagePolicy::Open;
-  c.address_mapping = {"ro", "ra", "ba", "co", "bg", "ch"};
+  DramConfig c = test::ddr4_2400();
   c.scheduler_queue_depth = 16;
   return c;
 }
