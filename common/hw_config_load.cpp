@@ -13,10 +13,8 @@
 // chunk of that kind; the only exact pair is `shift: mult` (common/hw_config.hpp, Fallback).
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <system_error>
 
 #include "common/hw_config.hpp"
@@ -316,11 +314,7 @@ std::string available_presets(const std::vector<fs::path>& dirs) {
 // parsed document is only read (const access), so sharing it between configs is safe.
 Value load_preset_file(const std::string& path) {
   thread_local std::map<std::string, std::pair<std::string, Value>> cache;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return yaml::load_file(path);  // its message names the file
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
+  std::string text = yaml::read_file(path);
   auto it = cache.find(path);
   if (it != cache.end() && it->second.first == text) return it->second.second;
   Value v = yaml::parse(text, path);

@@ -331,14 +331,16 @@ Value parse(const std::string& text, const std::string& origin) {
   return Value(origin, doc, "", m);
 }
 
-Value load_file(const std::string& path) {
+std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(SourceLocation{path, 0, 0}, "", "cannot open the file for reading");
   std::ostringstream ss;
   ss << in.rdbuf();
   if (in.bad()) throw ConfigError(SourceLocation{path, 0, 0}, "", "cannot read the file");
-  return parse(ss.str(), path);
+  return ss.str();
 }
+
+Value load_file(const std::string& path) { return parse(read_file(path), path); }
 
 std::string resolve_file(const Value& v, const std::string& dir) {
   namespace fs = std::filesystem;

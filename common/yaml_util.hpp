@@ -107,7 +107,9 @@ class Map {
 // Parses YAML text (the first document). Syntax errors become ConfigError at their
 // line/column in `origin`. Returns the document as a Value with path "".
 Value parse(const std::string& text, const std::string& origin);
-// Reads and parses a file; a file that cannot be read is a ConfigError naming it.
+// Reads a file whole; a file that cannot be read is a ConfigError naming it.
+std::string read_file(const std::string& path);
+// Reads and parses a file (read_file, then parse).
 Value load_file(const std::string& path);
 
 // A file that a spec names with the key `v`: an absolute path, or one relative to `dir` (the
