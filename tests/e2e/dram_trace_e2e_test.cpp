@@ -13,48 +13,23 @@
 #include <fstream>
 #include <string>
 
+#include "tests/e2e/savp_cli.hpp"
+
 namespace {
 
+using namespace savp::test;
+
 namespace fs = std::filesystem;
-const std::string kSavp = std::string(SAVP_BINARY_DIR) + "/app/savp";
-const std::string kSrc = SAVP_SOURCE_DIR;
 const std::string kHw = kSrc + "/configs/hw/default.yaml";
-
-struct Result {
-  int status;
-  std::string out;  // stdout and stderr together
-};
-
-Result run(const std::string& args) {
-  std::string cmd = kSavp + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  Result r{-1, ""};
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
 
 nlohmann::json read_json(const std::string& path) {
   std::ifstream in(path);
   return nlohmann::json::parse(in);
 }
 
-class DramTraceE2e : public ::testing::Test {
+class DramTraceE2e : public TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("savp_dtrace_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  fs::path dir_;
+  DramTraceE2e() : TempDirTest("savp_dtrace_" + std::to_string(::getpid()) + "_") {}
 };
 
 // Within rel (a fraction) of each other: the row statistics of a run whose decoupled engines

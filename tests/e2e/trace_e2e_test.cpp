@@ -11,43 +11,18 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "tests/e2e/savp_cli.hpp"
+
 namespace {
+
+using namespace savp::test;
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-const std::string kSavp = std::string(SAVP_BINARY_DIR) + "/app/savp";
-const std::string kSrc = SAVP_SOURCE_DIR;
 
-struct Result {
-  int status;
-  std::string out;  // stdout and stderr together
-};
-
-Result run(const std::string& args) {
-  std::string cmd = kSavp + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  Result r{-1, ""};
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
-
-class Trace : public ::testing::Test {
+class Trace : public TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("savp_trace_e2e_" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  fs::path dir_;
+  Trace() : TempDirTest("savp_trace_e2e_") {}
 };
 
 json load(const std::string& p) {
