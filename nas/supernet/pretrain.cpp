@@ -13,6 +13,7 @@
 #include "common/errors.hpp"
 #include "common/file_io.hpp"
 #include "common/splitmix64.hpp"
+#include "nas/train/checkpoint.hpp"
 
 namespace savp::nas::supernet {
 
@@ -67,13 +68,7 @@ PretrainSummary pretrain(Supernet& net, const data::Dataset& train_set, const st
   nlohmann::json hist = nlohmann::json::array();
   if (std::filesystem::exists(ckpt)) {
     torch::serialize::InputArchive a;
-    try {
-      a.load_from(ckpt);
-    } catch (const c10::Error& e) {
-      std::string w = e.what_without_backtrace();
-      throw Error(fmt::format("{}: corrupt checkpoint (cannot be read as a torch archive: {})",
-                              ckpt, w.substr(0, w.find('\n'))));
-    }
+    train::open_checkpoint(a, ckpt);
     const c10::IValue k = read_entry(a, "options", ckpt);
     if (!k.isString() || k.toStringRef() != key)
       throw Error(

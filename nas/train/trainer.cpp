@@ -18,6 +18,7 @@
 #include "mapper/network.hpp"
 #include "nas/export/export.hpp"
 #include "nas/ops/ops.hpp"
+#include "nas/train/checkpoint.hpp"
 
 namespace savp::nas::train {
 
@@ -56,17 +57,6 @@ int64_t ivalue_int(torch::serialize::InputArchive& a, const std::string& key,
   if (!a.try_read(key, v) || !v.isInt())
     throw Error(fmt::format("{}: not a savp checkpoint (no '{}' entry)", path, key));
   return v.toInt();
-}
-
-// Opens a checkpoint: a file torch cannot parse is a savp::Error naming it.
-void open_checkpoint(torch::serialize::InputArchive& a, const std::string& path) {
-  try {
-    a.load_from(path);
-  } catch (const c10::Error& e) {
-    std::string what = e.what_without_backtrace();
-    throw Error(fmt::format("{}: corrupt checkpoint (cannot be read as a torch archive: {})",
-                            path, what.substr(0, what.find('\n'))));
-  }
 }
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(quant::QatNet& model,
