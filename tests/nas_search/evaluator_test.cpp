@@ -13,6 +13,7 @@
 #include "mapper/codegen.hpp"
 #include "mapper/quantized_network.hpp"
 #include "nas/search/candidate.hpp"
+#include "tests/nas_search/temp_dir.hpp"
 
 namespace savp::nas::search {
 namespace {
@@ -20,13 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 const std::string kDir = std::string(SAVP_SOURCE_DIR) + "/configs/nas/";
 
-fs::path temp_dir(const std::string& name) {
-  fs::path d =
-      fs::temp_directory_path() / ("savp_nas_eval_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path temp_dir(const std::string& name) { return test::temp_dir("savp_nas_eval_", name); }
 
 TEST(Evaluator, MeasuresAsARunAndCaches) {
   const SearchSpace s = load_search_space(kDir + "tiny.yaml");
